@@ -1,0 +1,199 @@
+"""Command line: ``oid4vc serve | keys | offer``.
+
+``serve`` without ``--config`` starts a working development server: SQLite and generated keys in
+``--data-dir``, public URL ``http://HOST:PORT``, dev mode on, an Open Badge in every supported format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import ssl
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from oid4vc.clock import SystemClock
+from oid4vc.config import ConfigError, Settings, load_settings
+
+__all__ = ["main"]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    server: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "data_dir": args.data_dir,
+        "public_url": args.public_url,
+    }
+    if getattr(args, "tls_cert", None):
+        server |= {"tls_cert": args.tls_cert, "tls_key": args.tls_key}
+    if args.config is None:
+        server.setdefault("dev_mode", True)
+        server["dev_mode"] = True
+    return load_settings(args.config, overrides={"server": server})
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from oid4vc.web.app import create_app, load_admin_token
+
+    settings = _settings(args)
+    token, created = load_admin_token(settings)
+    if created:
+        print(
+            f"admin token (stored in {settings.server.data_dir / 'admin_token'}, shown once): {token}", file=sys.stderr
+        )
+    ssl_context = None
+    if settings.server.tls_cert and settings.server.tls_key:
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ssl_context.load_cert_chain(settings.server.tls_cert, settings.server.tls_key)
+    print(
+        f"oid4vc issuer at {settings.public_url} (metadata: /.well-known/openid-credential-issuer)",
+        file=sys.stderr,
+    )
+    web.run_app(
+        create_app(settings, admin_token=token),
+        host=settings.server.host,
+        port=settings.server.port,
+        ssl_context=ssl_context,
+        access_log=None,
+        print=None,
+    )
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from oid4vc.crypto.keystore import KeyRing
+
+    settings = _settings(args)
+    ring = KeyRing.load_or_create(settings.server.data_dir / "keys", now=SystemClock().now())
+    if args.keys_command == "rotate":
+        key = ring.rotate(args.kty, now=SystemClock().now())
+        print(f"new active {args.kty} key {key.kid}; older keys stay resolvable")
+    for stored in ring.all():
+        print(f"{stored.key.kid}  {stored.key.alg:6}  {'active' if stored.active else 'retired'}  {stored.created}")
+    return 0
+
+
+def _admin_request(url: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310  (the operator names the server URL)
+        url,
+        data=data,
+        method="POST" if data else "GET",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read())  # type: ignore[no-any-return]
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"error {exc.code}: {exc.read().decode(errors='replace')}") from None
+
+
+def _offer_create(args: argparse.Namespace) -> int:
+    from oid4vc.web.pages.qr import qr_terminal
+
+    token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
+    if not token:
+        path = Path(args.data_dir) / "admin_token"
+        token = path.read_text().strip() if path.exists() else None
+    if not token:
+        raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
+    subject = json.loads(Path(args.subject).read_text() if args.subject else _default_subject(args))
+    tx_code: bool | dict[str, Any] = {"length": args.tx_code_length} if args.tx_code else False
+    body = {
+        "credential_configuration_id": args.config_id,
+        "credential_subject": subject,
+        "tx_code": tx_code,
+        "by_reference": not args.by_value,
+        "expires_in": args.expires_in,
+    }
+    offer = _admin_request(f"{args.server.rstrip('/')}/admin/offers", token, body)
+    if args.json:
+        print(json.dumps(offer, indent=2))
+        return 0
+    print(qr_terminal(offer["offer_uri"]))
+    print(f"offer:   {offer['id']}\nlink:    {offer['offer_uri']}\nexpires: {offer['expires_at']}")
+    if "tx_code" in offer:
+        print(f"PIN:     {offer['tx_code']}  (give it to the learner separately)")
+    print(f"QR:      {offer['qr_png_url']}")
+    return 0
+
+
+def _default_subject(args: argparse.Namespace) -> str:
+    return json.dumps(
+        {
+            "achievement": {
+                "id": args.achievement_id,
+                "type": ["Achievement"],
+                "name": args.name,
+                "description": args.description or args.name,
+                "criteria": {"narrative": args.criteria or args.name},
+            }
+        }
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oid4vc", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def server_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", type=Path, help="TOML settings (see config.example.toml)")
+        p.add_argument("--host", default=None)
+        p.add_argument("--port", type=int, default=None)
+        p.add_argument("--data-dir", type=Path, default=None, help="keys and SQLite database (default ./oid4vc-data)")
+        p.add_argument("--public-url", default=None, help="the Credential Issuer Identifier (default http://HOST:PORT)")
+
+    serve = sub.add_parser("serve", help="run the server")
+    server_options(serve)
+    serve.add_argument("--tls-cert", type=Path)
+    serve.add_argument("--tls-key", type=Path)
+    serve.set_defaults(func=_serve)
+
+    keys = sub.add_parser("keys", help="list or rotate issuer keys")
+    server_options(keys)
+    keys.add_argument("keys_command", choices=["list", "rotate"])
+    keys.add_argument("--kty", choices=["EC", "OKP"], default="EC")
+    keys.set_defaults(func=_keys)
+
+    offer = sub.add_parser("offer", help="create credential offers through the admin API")
+    offer_sub = offer.add_subparsers(dest="offer_command", required=True)
+    create = offer_sub.add_parser("create", help="create one offer and print its link and QR code")
+    create.add_argument("--server", default="http://127.0.0.1:8080")
+    create.add_argument("--token", help="admin token (default: $OID4VC_ADMIN_TOKEN or DATA_DIR/admin_token)")
+    create.add_argument("--data-dir", default="./oid4vc-data")
+    create.add_argument("--config-id", default="OpenBadgeCredential_jwt_vc_json")
+    create.add_argument("--subject", help="JSON file with credential_subject (else built from --name ...)")
+    create.add_argument("--achievement-id", default="https://example.edu/achievements/demo")
+    create.add_argument("--name", default="Demo Badge")
+    create.add_argument("--description")
+    create.add_argument("--criteria")
+    create.add_argument("--tx-code", action="store_true", help="require a PIN")
+    create.add_argument("--tx-code-length", type=int, default=6)
+    create.add_argument("--by-value", action="store_true", help="embed the offer instead of credential_offer_uri")
+    create.add_argument("--expires-in", type=int, default=600)
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(func=_offer_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

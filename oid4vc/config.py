@@ -1,0 +1,188 @@
+"""Settings: one validated model read from TOML (STYLE rule 15).
+
+Environment overrides follow one rule, applied here only: ``OID4VC_<SECTION>_<FIELD>`` (upper case) replaces a
+scalar field of a section, e.g. ``OID4VC_ADMIN_TOKEN``, ``OID4VC_STORE_URL``, ``OID4VC_SERVER_PUBLIC_URL``.
+Secrets (the admin token, database URLs with passwords) belong in the environment, not in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "AdminSettings",
+    "ConfigError",
+    "CredentialConfigurationSettings",
+    "IssuanceSettings",
+    "IssuerSettings",
+    "ServerSettings",
+    "Settings",
+    "StoreSettings",
+    "default_credential_configurations",
+    "load_settings",
+]
+
+Format = Literal["jwt_vc_json", "ldp_vc", "dc+sd-jwt"]
+
+
+class ConfigError(Exception):
+    """The configuration file or environment is invalid; the message names the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = None  # default http://HOST:PORT
+    data_dir: Path = Path("./oid4vc-data")
+    dev_mode: bool = False  # allows http public URLs and private-address fetches
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, v: str | None) -> str | None:
+        if v is not None:
+            if not v.startswith(("https://", "http://")) or "?" in v or "#" in v:
+                raise ValueError("public_url must be an http(s) URL without query or fragment")
+            return v.rstrip("/")
+        return v
+
+
+class StoreSettings(_Section):
+    url: str = ""  # empty: sqlite file in data_dir; "memory:" for an in-process store; "sqlite:///path"
+
+
+class AdminSettings(_Section):
+    token: str | None = None  # normally from OID4VC_ADMIN_TOKEN; else generated into data_dir on first start
+
+
+class IssuerSettings(_Section):
+    """The issuer Profile placed in every credential (Open Badges 3.0 Profile) and the metadata ``display``."""
+
+    name: str = "oid4vc development issuer"
+    url: str | None = None
+    description: str | None = None
+    image: str | None = None
+    email: str | None = None
+    locale: str = "en-US"
+    did_method: Literal["key", "jwk", "web"] = "jwk"
+
+
+class IssuanceSettings(_Section):
+    offer_expires_in: int = Field(default=600, ge=30, le=30 * 24 * 3600)
+    max_offer_expires_in: int = Field(default=30 * 24 * 3600, ge=60)
+    access_token_expires_in: int = Field(default=300, ge=30, le=3600)
+    c_nonce_expires_in: int = Field(default=300, ge=10, le=3600)
+    tx_code_max_attempts: int = Field(default=5, ge=1, le=100)
+    proof_max_age: int = Field(default=300, ge=10)  # seconds an `iat` may lie in the past
+    proof_max_skew: int = Field(default=60, ge=0)  # seconds an `iat` may lie in the future
+    batch_size: int = Field(default=10, ge=1, le=100)
+    credential_valid_days: int | None = Field(default=None, ge=1)
+
+
+class CredentialConfigurationSettings(_Section):
+    """One entry of ``credential_configurations_supported`` (OpenID4VCI 1.0 §12.2.4)."""
+
+    format: Format
+    credential_type: Literal["OpenBadgeCredential", "ClrCredential"] = "OpenBadgeCredential"
+    # jwt_vc_json payload shape: "ob3" = the credential is the JWT claims set (OB 3.0 VC-JWT), "vcdm11" = `vc` claim
+    jwt_profile: Literal["ob3", "vcdm11"] = "ob3"
+    # ldp_vc suite: eddsa-rdfc-2022 (VCDM 2.0) or Ed25519Signature2020 (VCDM 1.1, older wallets)
+    ldp_suite: Literal["eddsa-rdfc-2022", "Ed25519Signature2020"] = "eddsa-rdfc-2022"
+    scope: str | None = None
+    vct: str | None = None  # dc+sd-jwt; default <public_url>/vct/<credential_type>
+    selectively_disclosable: list[list[str | int | None]] = Field(default_factory=list)
+    display_name: str | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _format_options(self) -> CredentialConfigurationSettings:
+        if self.vct is not None and self.format != "dc+sd-jwt":
+            raise ValueError("vct applies to dc+sd-jwt only")
+        return self
+
+
+def default_credential_configurations() -> dict[str, CredentialConfigurationSettings]:
+    """The dev default: an Open Badge in the formats this build can sign."""
+    return {
+        "OpenBadgeCredential_jwt_vc_json": CredentialConfigurationSettings(
+            format="jwt_vc_json", jwt_profile="ob3", scope="OpenBadgeCredential_jwt_vc_json"
+        ),
+        "OpenBadgeCredential_jwt_vc_json_vcdm11": CredentialConfigurationSettings(
+            format="jwt_vc_json", jwt_profile="vcdm11", scope="OpenBadgeCredential_jwt_vc_json_vcdm11"
+        ),
+    }
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    server: ServerSettings = ServerSettings()
+    store: StoreSettings = StoreSettings()
+    admin: AdminSettings = AdminSettings()
+    issuer: IssuerSettings = IssuerSettings()
+    issuance: IssuanceSettings = IssuanceSettings()
+    credential_configurations: dict[str, CredentialConfigurationSettings] = Field(
+        default_factory=default_credential_configurations
+    )
+
+    @property
+    def public_url(self) -> str:
+        return self.server.public_url or f"http://{self.server.host}:{self.server.port}"
+
+    @model_validator(mode="after")
+    def _checks(self) -> Settings:
+        if not self.credential_configurations:
+            raise ValueError("at least one credential configuration is required")
+        url = self.server.public_url
+        if url and url.startswith("http://") and not self.server.dev_mode:
+            raise ValueError("server.public_url must be https unless server.dev_mode = true (OpenID4VCI 1.0 §12.2.1)")
+        return self
+
+
+def _env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for section, model in Settings.model_fields.items():
+        annotation = model.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, _Section)):
+            continue
+        for field_name in annotation.model_fields:
+            value = environ.get(f"OID4VC_{section}_{field_name}".upper())
+            if value is not None:
+                out.setdefault(section, {})[field_name] = value
+    return out
+
+
+def load_settings(
+    path: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read ``path`` (TOML) if given, apply env overrides, then ``overrides`` (CLI flags), and validate."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+    data = _env_overrides(data, os.environ if environ is None else environ)
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10]
+        )
+        raise ConfigError(problems) from None

@@ -1,0 +1,1 @@
+"""Crypto ports (base) and adapters: cryptography (keys, keystore)."""

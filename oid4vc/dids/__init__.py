@@ -1,0 +1,1 @@
+"""Decentralized identifiers: did:key, did:jwk (resolved offline) and did:web (document building, resolution URL)."""

@@ -1,0 +1,94 @@
+"""Byte encodings used across the specs: base64url without padding (RFC 7515 §2), base58btc and
+multibase (W3C Controller Documents §2.4 Multibase), and unsigned varints for multicodec prefixes."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+__all__ = [
+    "b58decode",
+    "b58encode",
+    "b64url_decode",
+    "b64url_encode",
+    "canonical_json",
+    "multibase_decode",
+    "multibase_encode",
+    "varint_decode",
+    "varint_encode",
+]
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58)}
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Strict base64url without padding; raises ValueError on anything else."""
+    if not isinstance(text, str) or "=" in text or any(c in text for c in "+/ \n"):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b58encode(data: bytes) -> str:
+    n = int.from_bytes(data, "big")
+    out = []
+    while n:
+        n, rem = divmod(n, 58)
+        out.append(_B58[rem])
+    pad = len(data) - len(data.lstrip(b"\0"))
+    return "1" * pad + "".join(reversed(out))
+
+
+def b58decode(text: str) -> bytes:
+    n = 0
+    for c in text:
+        if c not in _B58_INDEX:
+            raise ValueError("not base58btc")
+        n = n * 58 + _B58_INDEX[c]
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
+    pad = len(text) - len(text.lstrip("1"))
+    return b"\0" * pad + body
+
+
+def multibase_encode(data: bytes) -> str:
+    """base58btc multibase (``z`` prefix)."""
+    return "z" + b58encode(data)
+
+
+def multibase_decode(text: str) -> bytes:
+    if not text.startswith("z"):
+        raise ValueError("only base58btc multibase ('z') is supported")
+    return b58decode(text[1:])
+
+
+def varint_encode(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def varint_decode(data: bytes) -> tuple[int, int]:
+    """Return (value, bytes consumed)."""
+    n = shift = 0
+    for i, byte in enumerate(data[:9]):
+        n |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return n, i + 1
+        shift += 7
+    raise ValueError("bad varint")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Compact, key-sorted JSON (the RFC 7638 thumbprint input form for JWK members)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,62 @@
+"""Credential format port and registry (OpenID4VCI 1.0 Appendix A: one profile per ``format`` identifier).
+
+A format signs an already-built, unsigned credential for one holder and describes its own members of
+``credential_configurations_supported``. Adding a format is one module plus one registry line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from oid4vc.config import CredentialConfigurationSettings
+from oid4vc.crypto.base import JwtSigner, RawSigner
+from oid4vc.jose import JsonObject, Jwk
+
+__all__ = ["CredentialFormat", "HolderBinding", "IssuerKey", "SignedCredential", "Vcdm"]
+
+Vcdm = Literal["2.0", "1.1"]
+SignedCredential = str | JsonObject
+
+
+class _Signer(JwtSigner, RawSigner, Protocol):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerKey:
+    """The key that signs, with the identifiers it is published under."""
+
+    signer: _Signer
+    issuer_id: str  # the issuer DID, Profile.id / `iss`
+    verification_method: str  # DID URL, JOSE `kid` / Data Integrity `verificationMethod`
+
+
+@dataclass(frozen=True, slots=True)
+class HolderBinding:
+    jwk: Jwk
+    did: str
+
+
+class CredentialFormat(Protocol):
+    format: str
+    key_type: Literal["EC", "OKP"]  # which issuer key signs this format
+
+    def vcdm(self, config: CredentialConfigurationSettings) -> Vcdm: ...
+
+    def signing_algs(self, config: CredentialConfigurationSettings) -> list[str]: ...
+
+    def configuration_metadata(self, config: CredentialConfigurationSettings, *, public_url: str) -> JsonObject:
+        """The format-specific members (``credential_definition``, ``vct``, ...)."""
+        ...
+
+    async def sign(
+        self,
+        credential: JsonObject,
+        *,
+        config: CredentialConfigurationSettings,
+        key: IssuerKey,
+        holder: HolderBinding,
+        now: datetime,
+    ) -> SignedCredential: ...

@@ -1,0 +1,301 @@
+"""Issuance use-cases: create an offer, serve it by reference, token, nonce, credential (OpenID4VCI 1.0 §4-§8).
+
+Secrets (pre-authorized codes, tx_codes, access tokens) are stored only as SHA-256 hashes, except the
+pre-authorized code of an offer served by reference, which is kept until redemption. Nothing secret is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from oid4vc.clock import Clock
+from oid4vc.config import CredentialConfigurationSettings, Settings
+from oid4vc.crypto.base import JwsVerifier
+from oid4vc.crypto.keystore import KeyRing
+from oid4vc.dids import web as did_web
+from oid4vc.dids.identity import key_identity
+from oid4vc.errors import (
+    CredentialRequestDeniedError,
+    InvalidNonceError,
+    InvalidProofError,
+    InvalidRequestError,
+    InvalidTokenError,
+    NotFoundError,
+)
+from oid4vc.formats.base import CredentialFormat, HolderBinding, IssuerKey, SignedCredential
+from oid4vc.issuance import metadata as md
+from oid4vc.issuance.credential_request import validate_credential_request
+from oid4vc.issuance.offer import OfferCreate, credential_offer, offer_uri
+from oid4vc.issuance.proofs import VerifiedProof, verify_jwt_proof
+from oid4vc.issuance.token import error_for, parse_token_request, token_response
+from oid4vc.jose import JsonObject
+from oid4vc.ler.errors import LerValidationError
+from oid4vc.services.credentials import issuer_profile, prepare_credential
+from oid4vc.services.randomness import Randomness
+from oid4vc.store.base import (
+    AccessTokenRecord,
+    IssuedCredentialRecord,
+    OfferRecord,
+    RedeemOutcome,
+    Store,
+)
+
+__all__ = ["CreatedOffer", "IssuerService", "secret_hash"]
+
+log = logging.getLogger(__name__)
+
+
+def secret_hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedOffer:
+    offer: OfferRecord
+    offer_uri: str | None
+    tx_code: str | None  # shown once, to the issuer; only its hash is stored
+
+
+@dataclass(slots=True)
+class IssuerService:
+    settings: Settings
+    store: Store
+    keys: KeyRing
+    formats: Mapping[str, CredentialFormat]
+    verifier: JwsVerifier
+    clock: Clock
+    random: Randomness
+
+    @property
+    def issuer_url(self) -> str:
+        return self.settings.public_url
+
+    def credential_issuer_metadata(self) -> JsonObject:
+        return md.credential_issuer_metadata(self.settings, self.formats)
+
+    def authorization_server_metadata(self) -> JsonObject:
+        return md.authorization_server_metadata(self.settings)
+
+    # -- identity ---------------------------------------------------------------------------------------
+
+    def did_document(self) -> JsonObject | None:
+        """The did:web DID Document listing every key, old and new (None unless did:web is configured)."""
+        if self.settings.issuer.did_method != "web":
+            return None
+        did = did_web.did_web_from_url(self.issuer_url)
+        active = [k.key.kid for k in self.keys.all() if k.active]
+        return did_web.did_document(
+            did, [(k.key.kid, k.key.public_jwk) for k in self.keys.all()], assertion_kids=active
+        )
+
+    def issuer_key(self, fmt: CredentialFormat) -> IssuerKey:
+        signer = self.keys.active(fmt.key_type)
+        ident = key_identity(
+            self.settings.issuer.did_method, signer.public_jwk, kid=signer.kid, public_url=self.issuer_url
+        )
+        return IssuerKey(signer=signer, issuer_id=ident.did, verification_method=ident.verification_method)
+
+    def _config(self, config_id: str) -> tuple[CredentialConfigurationSettings, CredentialFormat]:
+        config = self.settings.credential_configurations[config_id]
+        return config, self.formats[config.format]
+
+    def _build(
+        self, config_id: str, subject: JsonObject, *, holder_id: str, credential_id: str, now: datetime
+    ) -> JsonObject:
+        config, fmt = self._config(config_id)
+        key = self.issuer_key(fmt)
+        days = self.settings.issuance.credential_valid_days
+        return prepare_credential(
+            config.credential_type,
+            subject,
+            credential_id=credential_id,
+            issuer=issuer_profile(self.settings.issuer, issuer_id=key.issuer_id),
+            holder_id=holder_id,
+            valid_from=now,
+            valid_until=now + timedelta(days=days) if days else None,
+            vcdm=fmt.vcdm(config),
+        )
+
+    # -- offers (admin) ---------------------------------------------------------------------------------
+
+    async def create_offer(self, request: OfferCreate) -> CreatedOffer:
+        now = self.clock.now()
+        for config_id in request.configuration_ids:
+            if config_id not in self.settings.credential_configurations:
+                raise InvalidRequestError(f"credential_configuration_id: unknown configuration {config_id}")
+            try:  # a bad offer is a 400 now, never a broken credential at issuance time
+                self._build(
+                    config_id,
+                    request.credential_subject,
+                    holder_id="did:example:holder",
+                    credential_id="urn:uuid:00000000-0000-4000-8000-000000000000",
+                    now=now,
+                )
+            except LerValidationError as exc:
+                raise InvalidRequestError(f"credential_subject: {exc}") from None
+        expires_in = request.expires_in or self.settings.issuance.offer_expires_in
+        if expires_in > self.settings.issuance.max_offer_expires_in:
+            raise InvalidRequestError(f"expires_in: at most {self.settings.issuance.max_offer_expires_in} seconds")
+        code = self.random.token()
+        spec = request.tx_code_spec
+        tx_code = self.random.code(spec.length, spec.input_mode) if spec else None
+        offer = OfferRecord(
+            id=self.random.token(12),
+            credential_configuration_ids=request.configuration_ids,
+            credential_subject=request.credential_subject,
+            pre_authorized_code_hash=secret_hash(code),
+            pre_authorized_code=code,
+            reference=self.random.token(),
+            tx_code=spec,
+            tx_code_hash=secret_hash(code, tx_code) if tx_code else None,
+            created_at=now,
+            expires_at=now + timedelta(seconds=expires_in),
+            by_reference=request.by_reference,
+        )
+        await self.store.create_offer(offer)
+        log.info(
+            "offer created offer=%s configs=%s tx_code=%s",
+            offer.id,
+            ",".join(offer.credential_configuration_ids),
+            bool(spec),
+        )
+        return CreatedOffer(offer, self.offer_uri(offer), tx_code)
+
+    def credential_offer_uri(self, offer: OfferRecord) -> str:
+        return f"{self.issuer_url}/credential-offer/{offer.reference}"
+
+    def offer_uri(self, offer: OfferRecord) -> str | None:
+        """The ``openid-credential-offer://`` link while the offer can be redeemed, else None."""
+        if offer.pre_authorized_code is None:
+            return None
+        if offer.by_reference:
+            return offer_uri(credential_offer_uri=self.credential_offer_uri(offer))
+        body = credential_offer(offer, credential_issuer=self.issuer_url, pre_authorized_code=offer.pre_authorized_code)
+        return offer_uri(offer=body)
+
+    async def get_offer(self, offer_id: str) -> OfferRecord:
+        offer = await self.store.get_offer(offer_id)
+        if offer is None:
+            raise NotFoundError("no such offer")
+        return offer
+
+    async def _redeemable_by_reference(self, reference: str) -> OfferRecord:
+        offer = await self.store.get_offer_by_reference(reference)
+        if offer is None or offer.pre_authorized_code is None or offer.state_at(self.clock.now()) != "offered":
+            raise NotFoundError("no such credential offer, or it is no longer valid")
+        return offer
+
+    async def offer_link_by_reference(self, reference: str) -> str:
+        """The ``openid-credential-offer://`` link the issuer was given (for QR codes on pages)."""
+        link = self.offer_uri(await self._redeemable_by_reference(reference))
+        assert link is not None
+        return link
+
+    async def offer_by_reference(self, reference: str) -> JsonObject:
+        """The offer object behind ``credential_offer_uri`` (§4.1.3), while it can still be redeemed."""
+        offer = await self._redeemable_by_reference(reference)
+        log.info("offer fetched offer=%s", offer.id)
+        assert offer.pre_authorized_code is not None
+        return credential_offer(offer, credential_issuer=self.issuer_url, pre_authorized_code=offer.pre_authorized_code)
+
+    # -- token, nonce -----------------------------------------------------------------------------------
+
+    async def token(self, form: dict[str, str]) -> JsonObject:
+        request = parse_token_request(form)
+        code = request.pre_authorized_code or ""
+        now = self.clock.now()
+        access_token = self.random.token()
+        ttl = self.settings.issuance.access_token_expires_in
+        result = await self.store.redeem_pre_authorized_code(
+            secret_hash(code),
+            tx_code_hash=secret_hash(code, request.tx_code) if request.tx_code is not None else None,
+            now=now,
+            max_tx_code_attempts=self.settings.issuance.tx_code_max_attempts,
+            access_token=AccessTokenRecord(secret_hash(access_token), "", (), now + timedelta(seconds=ttl)),
+        )
+        offer_id = result.offer.id if result.offer else "-"
+        if result.outcome is not RedeemOutcome.REDEEMED:
+            log.info("token refused offer=%s reason=%s", offer_id, result.outcome.value)
+            raise error_for(result)
+        log.info("token issued offer=%s", offer_id)
+        return token_response(access_token, expires_in=ttl)
+
+    async def new_nonce(self) -> str:
+        nonce = self.random.token()
+        expires = self.clock.now() + timedelta(seconds=self.settings.issuance.c_nonce_expires_in)
+        await self.store.add_nonce(nonce, expires_at=expires)
+        return nonce
+
+    # -- credential -------------------------------------------------------------------------------------
+
+    async def authorize(self, authorization: str | None) -> AccessTokenRecord:
+        """The access token record behind an ``Authorization: Bearer`` header, or 401 (RFC 6750 §3.1)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidTokenError("a Bearer access token is required")
+        record = await self.store.get_access_token(secret_hash(token.strip()), now=self.clock.now())
+        if record is None:
+            raise InvalidTokenError("the access token is unknown or expired")
+        return record
+
+    async def credential(self, token: AccessTokenRecord, body: Any) -> JsonObject:
+        request = validate_credential_request(
+            body,
+            known_configurations=frozenset(self.settings.credential_configurations),
+            granted_configurations=token.credential_configuration_ids,
+            batch_size=self.settings.issuance.batch_size,
+        )
+        now = self.clock.now()
+        proofs = [
+            verify_jwt_proof(
+                jwt,
+                verifier=self.verifier,
+                audience=self.issuer_url,
+                allowed_algs=frozenset(md.PROOF_SIGNING_ALGS),
+                now=now,
+                max_age=self.settings.issuance.proof_max_age,
+                max_skew=self.settings.issuance.proof_max_skew,
+            )
+            for jwt in request.jwt_proofs
+        ]
+        if len({p.jkt for p in proofs}) != len(proofs):
+            raise InvalidProofError("each proof in a batch must use a distinct key")
+        for nonce in {p.nonce for p in proofs}:
+            if not await self.store.consume_nonce(nonce, now=now):
+                raise InvalidNonceError("c_nonce is invalid, expired or already used; fetch a new one")
+        offer = await self.get_offer(token.offer_id)
+        config_id = request.credential_configuration_id
+        credentials, records = await self._sign_all(config_id, offer, proofs, now)
+        if not await self.store.record_issuance(token.token_hash, config_id, records):
+            raise CredentialRequestDeniedError("credentials for this configuration were already issued")
+        for record in records:
+            log.info(
+                "credential issued offer=%s credential=%s format=%s jkt=%s",
+                offer.id,
+                record.id,
+                record.format,
+                record.holder_jkt,
+            )
+        return {"credentials": [{"credential": c} for c in credentials]}
+
+    async def _sign_all(
+        self, config_id: str, offer: OfferRecord, proofs: list[VerifiedProof], now: datetime
+    ) -> tuple[list[SignedCredential], list[IssuedCredentialRecord]]:
+        config, fmt = self._config(config_id)
+        key = self.issuer_key(fmt)
+        signed: list[SignedCredential] = []
+        records: list[IssuedCredentialRecord] = []
+        for proof in proofs:
+            credential_id = self.random.uuid_urn()
+            unsigned = self._build(
+                config_id, offer.credential_subject, holder_id=proof.holder_did, credential_id=credential_id, now=now
+            )
+            holder = HolderBinding(jwk=proof.holder_jwk, did=proof.holder_did)
+            signed.append(await fmt.sign(unsigned, config=config, key=key, holder=holder, now=now))
+            records.append(IssuedCredentialRecord(credential_id, offer.id, config_id, fmt.format, proof.jkt, now))
+        return signed, records

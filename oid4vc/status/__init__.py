@@ -1,0 +1,1 @@
+"""(reserved layer; see docs/architecture.md)"""

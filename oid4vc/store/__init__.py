@@ -1,0 +1,1 @@
+"""Storage port (``base``) and its adapters: ``memory`` (tests, single process) and ``sqlite`` (aiosqlite, WAL)."""

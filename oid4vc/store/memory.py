@@ -1,0 +1,115 @@
+"""In-memory store adapter: one process, for tests and throwaway runs.
+
+Atomicity comes from the event loop: no method awaits inside its critical section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from oid4vc.store.base import (
+    AccessTokenRecord,
+    IssuedCredentialRecord,
+    OfferRecord,
+    OfferState,
+    RedeemOutcome,
+    RedeemResult,
+)
+from oid4vc.store.redeem import decide_redeem
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._offers: dict[str, OfferRecord] = {}
+        self._by_code: dict[str, str] = {}
+        self._by_reference: dict[str, str] = {}
+        self._tokens: dict[str, AccessTokenRecord] = {}
+        self._nonces: dict[str, datetime] = {}
+        self._claims: set[tuple[str, str]] = set()
+        self._credentials: dict[str, IssuedCredentialRecord] = {}
+
+    async def create_offer(self, offer: OfferRecord) -> None:
+        if offer.id in self._offers or offer.pre_authorized_code_hash in self._by_code:
+            raise ValueError("duplicate offer")
+        self._offers[offer.id] = offer
+        self._by_code[offer.pre_authorized_code_hash] = offer.id
+        self._by_reference[offer.reference] = offer.id
+
+    async def get_offer(self, offer_id: str) -> OfferRecord | None:
+        return self._offers.get(offer_id)
+
+    async def get_offer_by_reference(self, reference: str) -> OfferRecord | None:
+        offer_id = self._by_reference.get(reference)
+        return self._offers.get(offer_id) if offer_id else None
+
+    async def redeem_pre_authorized_code(
+        self,
+        code_hash: str,
+        *,
+        tx_code_hash: str | None,
+        now: datetime,
+        max_tx_code_attempts: int,
+        access_token: AccessTokenRecord,
+    ) -> RedeemResult:
+        offer_id = self._by_code.get(code_hash)
+        offer = self._offers.get(offer_id) if offer_id else None
+        decision = decide_redeem(offer, tx_code_hash=tx_code_hash, now=now, max_attempts=max_tx_code_attempts)
+        if offer is None or decision.new_state is None:
+            return decision.result
+        updated = replace(
+            offer,
+            state=decision.new_state,
+            tx_code_attempts=decision.attempts,
+            pre_authorized_code=None if decision.new_state is not OfferState.OFFERED else offer.pre_authorized_code,
+        )
+        self._offers[offer.id] = updated
+        if decision.result.outcome is RedeemOutcome.REDEEMED:
+            self._tokens[access_token.token_hash] = replace(
+                access_token, offer_id=offer.id, credential_configuration_ids=offer.credential_configuration_ids
+            )
+            return RedeemResult(RedeemOutcome.REDEEMED, updated)
+        return RedeemResult(decision.result.outcome, updated, decision.result.attempts_left)
+
+    async def get_access_token(self, token_hash: str, *, now: datetime) -> AccessTokenRecord | None:
+        token = self._tokens.get(token_hash)
+        return token if token and now < token.expires_at else None
+
+    async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None:
+        self._nonces[nonce] = expires_at
+
+    async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
+        expires_at = self._nonces.pop(nonce, None)
+        return expires_at is not None and now < expires_at
+
+    async def record_issuance(
+        self, token_hash: str, credential_configuration_id: str, credentials: list[IssuedCredentialRecord]
+    ) -> bool:
+        key = (token_hash, credential_configuration_id)
+        if key in self._claims:
+            return False
+        self._claims.add(key)
+        for credential in credentials:
+            self._credentials[credential.id] = credential
+            offer = self._offers[credential.offer_id]
+            self._offers[offer.id] = replace(
+                offer, state=OfferState.ISSUED, credential_ids=(*offer.credential_ids, credential.id)
+            )
+        return True
+
+    async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None:
+        return self._credentials.get(credential_id)
+
+    async def purge_expired(self, *, now: datetime) -> int:
+        nonces = [n for n, exp in self._nonces.items() if exp <= now]
+        tokens = [t for t, rec in self._tokens.items() if rec.expires_at <= now]
+        for n in nonces:
+            del self._nonces[n]
+        for t in tokens:
+            del self._tokens[t]
+        return len(nonces) + len(tokens)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,270 @@
+"""SQLite store adapter (aiosqlite, WAL). The only module that imports aiosqlite.
+
+Atomic operations run inside ``BEGIN IMMEDIATE`` transactions, which take SQLite's write lock up front, so the
+single-use guarantees of ``oid4vc.store.base`` hold across several processes sharing one database file.
+Schema migrations are versioned SQL files applied in order and tracked in ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from oid4vc.store.base import (
+    AccessTokenRecord,
+    IssuedCredentialRecord,
+    OfferRecord,
+    OfferState,
+    RedeemOutcome,
+    RedeemResult,
+    TxCodeSpec,
+)
+from oid4vc.store.redeem import decide_redeem
+
+__all__ = ["SqliteStore", "migrations"]
+
+_OFFER_COLUMNS = (
+    "id, credential_configuration_ids, credential_subject, pre_authorized_code_hash, pre_authorized_code, "
+    "reference, tx_code, tx_code_hash, created_at, expires_at, by_reference, state, tx_code_attempts"
+)
+
+
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
+    """(version, SQL) pairs, in order, from the package's ``migrations/<dialect>/NNNN_*.sql`` files."""
+    folder = resources.files("oid4vc.store") / "migrations" / dialect
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    return [(int(f.name.split("_", 1)[0]), f.read_text(encoding="utf-8")) for f in files]
+
+
+def _ts(at: datetime) -> float:
+    return at.timestamp()
+
+
+def _dt(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+class SqliteStore:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA busy_timeout = 10000")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        store = cls(conn)
+        await store._migrate()
+        return store
+
+    async def _migrate(self) -> None:
+        async with self._transaction() as conn:
+            row = await (await conn.execute("PRAGMA user_version")).fetchone()
+            current = int(row[0]) if row else 0
+            for version, sql in migrations():
+                if version > current:
+                    for statement in sql.split(";"):
+                        if statement.strip():
+                            await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version = {version:d}")
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    # -- offers -----------------------------------------------------------------------------------------
+
+    async def create_offer(self, offer: OfferRecord) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                f"INSERT INTO offers ({_OFFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
+                (
+                    offer.id,
+                    json.dumps(list(offer.credential_configuration_ids)),
+                    json.dumps(offer.credential_subject),
+                    offer.pre_authorized_code_hash,
+                    offer.pre_authorized_code,
+                    offer.reference,
+                    json.dumps(_tx_code_json(offer.tx_code)) if offer.tx_code else None,
+                    offer.tx_code_hash,
+                    _ts(offer.created_at),
+                    _ts(offer.expires_at),
+                    offer.by_reference,
+                    offer.state.value,
+                    offer.tx_code_attempts,
+                ),
+            )
+
+    async def _offer_where(self, conn: aiosqlite.Connection, where: str, value: str) -> OfferRecord | None:
+        cursor = await conn.execute(f"SELECT {_OFFER_COLUMNS} FROM offers WHERE {where} = ?", (value,))  # noqa: S608
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        ids = await (
+            await conn.execute("SELECT id FROM credentials WHERE offer_id = ? ORDER BY rowid", (row["id"],))
+        ).fetchall()
+        return _offer_from_row(row, tuple(r["id"] for r in ids))
+
+    async def get_offer(self, offer_id: str) -> OfferRecord | None:
+        return await self._offer_where(self._conn, "id", offer_id)
+
+    async def get_offer_by_reference(self, reference: str) -> OfferRecord | None:
+        return await self._offer_where(self._conn, "reference", reference)
+
+    async def redeem_pre_authorized_code(
+        self,
+        code_hash: str,
+        *,
+        tx_code_hash: str | None,
+        now: datetime,
+        max_tx_code_attempts: int,
+        access_token: AccessTokenRecord,
+    ) -> RedeemResult:
+        async with self._transaction() as conn:
+            offer = await self._offer_where(conn, "pre_authorized_code_hash", code_hash)
+            decision = decide_redeem(offer, tx_code_hash=tx_code_hash, now=now, max_attempts=max_tx_code_attempts)
+            if offer is None or decision.new_state is None:
+                return decision.result
+            keep_code = decision.new_state is OfferState.OFFERED
+            await conn.execute(
+                "UPDATE offers SET state = ?, tx_code_attempts = ?, "
+                "pre_authorized_code = CASE WHEN ? THEN pre_authorized_code ELSE NULL END WHERE id = ?",
+                (decision.new_state.value, decision.attempts, keep_code, offer.id),
+            )
+            updated = replace(offer, state=decision.new_state, tx_code_attempts=decision.attempts)
+            if decision.result.outcome is RedeemOutcome.REDEEMED:
+                await conn.execute(
+                    "INSERT INTO access_tokens (token_hash, offer_id, credential_configuration_ids, expires_at) "
+                    "VALUES (?,?,?,?)",
+                    (
+                        access_token.token_hash,
+                        offer.id,
+                        json.dumps(list(offer.credential_configuration_ids)),
+                        _ts(access_token.expires_at),
+                    ),
+                )
+            return RedeemResult(decision.result.outcome, updated, decision.result.attempts_left)
+
+    # -- tokens and nonces ------------------------------------------------------------------------------
+
+    async def get_access_token(self, token_hash: str, *, now: datetime) -> AccessTokenRecord | None:
+        cursor = await self._conn.execute(
+            "SELECT token_hash, offer_id, credential_configuration_ids, expires_at FROM access_tokens "
+            "WHERE token_hash = ? AND expires_at > ?",
+            (token_hash, _ts(now)),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        return AccessTokenRecord(
+            row["token_hash"],
+            row["offer_id"],
+            tuple(json.loads(row["credential_configuration_ids"])),
+            _dt(row["expires_at"]),
+        )
+
+    async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", (nonce, _ts(expires_at)))
+
+    async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
+        async with self._transaction() as conn:
+            cursor = await conn.execute("DELETE FROM nonces WHERE nonce = ? AND expires_at > ?", (nonce, _ts(now)))
+            return cursor.rowcount == 1
+
+    # -- issuance ---------------------------------------------------------------------------------------
+
+    async def record_issuance(
+        self, token_hash: str, credential_configuration_id: str, credentials: list[IssuedCredentialRecord]
+    ) -> bool:
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO issuance_claims (token_hash, credential_configuration_id) VALUES (?, ?)",
+                (token_hash, credential_configuration_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await conn.executemany(
+                "INSERT INTO credentials (id, offer_id, credential_configuration_id, format, holder_jkt, issued_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [
+                    (c.id, c.offer_id, c.credential_configuration_id, c.format, c.holder_jkt, _ts(c.issued_at))
+                    for c in credentials
+                ],
+            )
+            await conn.executemany(
+                "UPDATE offers SET state = ? WHERE id = ?",
+                [(OfferState.ISSUED.value, offer_id) for offer_id in {c.offer_id for c in credentials}],
+            )
+            return True
+
+    async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None:
+        cursor = await self._conn.execute(
+            "SELECT id, offer_id, credential_configuration_id, format, holder_jkt, issued_at FROM credentials "
+            "WHERE id = ?",
+            (credential_id,),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        return IssuedCredentialRecord(
+            row["id"],
+            row["offer_id"],
+            row["credential_configuration_id"],
+            row["format"],
+            row["holder_jkt"],
+            _dt(row["issued_at"]),
+        )
+
+    async def purge_expired(self, *, now: datetime) -> int:
+        async with self._transaction() as conn:
+            a = await conn.execute("DELETE FROM nonces WHERE expires_at <= ?", (_ts(now),))
+            b = await conn.execute("DELETE FROM access_tokens WHERE expires_at <= ?", (_ts(now),))
+            return max(a.rowcount, 0) + max(b.rowcount, 0)
+
+
+def _tx_code_json(spec: TxCodeSpec) -> dict[str, Any]:
+    return {"input_mode": spec.input_mode, "length": spec.length, "description": spec.description}
+
+
+def _offer_from_row(row: Any, credential_ids: tuple[str, ...]) -> OfferRecord:
+    tx = json.loads(row["tx_code"]) if row["tx_code"] else None
+    return OfferRecord(
+        id=row["id"],
+        credential_configuration_ids=tuple(json.loads(row["credential_configuration_ids"])),
+        credential_subject=json.loads(row["credential_subject"]),
+        pre_authorized_code_hash=row["pre_authorized_code_hash"],
+        pre_authorized_code=row["pre_authorized_code"],
+        reference=row["reference"],
+        tx_code=TxCodeSpec(**tx) if tx else None,
+        tx_code_hash=row["tx_code_hash"],
+        created_at=_dt(row["created_at"]),
+        expires_at=_dt(row["expires_at"]),
+        by_reference=bool(row["by_reference"]),
+        state=OfferState(row["state"]),
+        tx_code_attempts=row["tx_code_attempts"],
+        credential_ids=credential_ids,
+    )

@@ -1,0 +1,79 @@
+"""Operator API under ``/admin`` (not a wallet protocol): bearer-token protected JSON.
+
+``POST /admin/offers`` -> 201 with the offer link, optional tx_code (shown once) and QR URLs;
+``GET /admin/offers/{id}`` -> the offer's state and the ids of the credentials issued from it.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import ValidationError
+
+from oid4vc.errors import AdminUnauthorizedError, InvalidRequestError
+from oid4vc.issuance.offer import OfferCreate
+from oid4vc.model import describe_validation_error
+from oid4vc.services.issuance import CreatedOffer
+from oid4vc.store.base import OfferRecord
+from oid4vc.web.keys import admin_token_key, issuer_key
+from oid4vc.web.responses import json_no_store, read_json
+
+__all__ = ["admin_app"]
+
+
+@web.middleware
+async def require_admin_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    expected = request.config_dict[admin_token_key]
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise AdminUnauthorizedError()
+    return await handler(request)
+
+
+def _iso(offer: OfferRecord, name: str) -> str:
+    return getattr(offer, name).strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[no-any-return]
+
+
+def _offer_view(request: web.Request, offer: OfferRecord) -> dict[str, object]:
+    service = request.config_dict[issuer_key]
+    base = service.issuer_url
+    return {
+        "id": offer.id,
+        "state": offer.state_at(service.clock.now()).value,
+        "credential_configuration_ids": list(offer.credential_configuration_ids),
+        "credential_ids": list(offer.credential_ids),
+        "tx_code_required": offer.tx_code is not None,
+        "tx_code_attempts": offer.tx_code_attempts,
+        "created_at": _iso(offer, "created_at"),
+        "expires_at": _iso(offer, "expires_at"),
+        "offer_uri": service.offer_uri(offer),
+        "credential_offer_uri": service.credential_offer_uri(offer) if offer.by_reference else None,
+        "qr_png_url": f"{base}/credential-offer/{offer.reference}/qr.png",
+        "qr_svg_url": f"{base}/credential-offer/{offer.reference}/qr.svg",
+    }
+
+
+async def create_offer(request: web.Request) -> web.Response:
+    body = await read_json(request, InvalidRequestError)
+    try:
+        offer_request = OfferCreate.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidRequestError(describe_validation_error(exc)) from None
+    created: CreatedOffer = await request.config_dict[issuer_key].create_offer(offer_request)
+    view = _offer_view(request, created.offer)
+    if created.tx_code is not None:
+        view["tx_code"] = created.tx_code
+    return json_no_store(view, status=201, headers={"Location": f"/admin/offers/{created.offer.id}"})
+
+
+async def get_offer(request: web.Request) -> web.Response:
+    offer = await request.config_dict[issuer_key].get_offer(request.match_info["offer_id"])
+    return json_no_store(_offer_view(request, offer))
+
+
+def admin_app() -> web.Application:
+    app = web.Application(middlewares=[require_admin_token])
+    app.add_routes([web.post("/offers", create_offer), web.get("/offers/{offer_id}", get_offer)])
+    return app

@@ -1,0 +1,130 @@
+"""The application factory: the only place adapters (store, keys, formats) are built (STYLE rule 8)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from oid4vc.clock import Clock, SystemClock
+from oid4vc.config import Settings
+from oid4vc.crypto.keys import CryptoJwsVerifier
+from oid4vc.crypto.keystore import KeyRing
+from oid4vc.formats.base import CredentialFormat
+from oid4vc.formats.jwt_vc import JwtVcJson
+from oid4vc.issuance.metadata import well_known_path
+from oid4vc.services.issuance import IssuerService
+from oid4vc.services.randomness import Randomness, SystemRandomness
+from oid4vc.store.base import Store
+from oid4vc.store.memory import MemoryStore
+from oid4vc.store.sqlite import SqliteStore
+from oid4vc.web import issuer, well_known
+from oid4vc.web.admin import admin_app
+from oid4vc.web.keys import admin_token_key, issuer_key, settings_key
+from oid4vc.web.middlewares import error_middleware
+
+__all__ = ["create_app", "load_admin_token", "open_store"]
+
+log = logging.getLogger(__name__)
+PURGE_INTERVAL = 300.0
+
+
+def load_admin_token(settings: Settings) -> tuple[str, bool]:
+    """The admin token: from settings/env, else ``<data_dir>/admin_token`` (created 0600 on first start).
+    Returns (token, newly_created)."""
+    if settings.admin.token:
+        return settings.admin.token, False
+    path = settings.server.data_dir / "admin_token"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip(), False
+    settings.server.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token + "\n")
+    return token, True
+
+
+async def open_store(settings: Settings) -> Store:
+    url = settings.store.url
+    if url == "memory:":
+        return MemoryStore()
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+    elif not url:
+        path = settings.server.data_dir / "oid4vc.db"
+    else:
+        raise ValueError("store.url must be empty, 'memory:' or 'sqlite:///PATH'")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return await SqliteStore.open(path)
+
+
+def _formats() -> dict[str, CredentialFormat]:
+    return {"jwt_vc_json": JwtVcJson()}
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    keys: KeyRing | None = None,
+    clock: Clock | None = None,
+    random: Randomness | None = None,
+    admin_token: str | None = None,
+) -> web.Application:
+    """Build the app. Omitted adapters are built from ``settings`` at startup (SQLite, keys in the data dir)."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    app[settings_key] = settings
+    app[admin_token_key] = admin_token or load_admin_token(settings)[0]
+    the_clock = clock or SystemClock()
+
+    async def services(app: web.Application) -> AsyncIterator[None]:
+        the_store = store or await open_store(settings)
+        ring = keys or KeyRing.load_or_create(settings.server.data_dir / "keys", now=the_clock.now())
+        formats = _formats()
+        missing = {c.format for c in settings.credential_configurations.values()} - formats.keys()
+        if missing:
+            raise RuntimeError(f"credential configurations use formats this build cannot sign: {sorted(missing)}")
+        app[issuer_key] = IssuerService(
+            settings=settings, store=the_store, keys=ring, formats=formats, verifier=CryptoJwsVerifier(),
+            clock=the_clock, random=random or SystemRandomness(),
+        )
+        purger = asyncio.create_task(_purge_forever(the_store, the_clock))
+        yield
+        purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purger
+        if store is None:
+            await the_store.close()
+
+    app.cleanup_ctx.append(services)
+    public = settings.public_url
+    prefix = urlsplit(public).path.rstrip("/")
+    app.add_routes(
+        well_known.routes(
+            issuer_path=well_known_path("openid-credential-issuer", public),
+            as_path=well_known_path("oauth-authorization-server", public),
+            did_path=f"{prefix}/did.json" if prefix else "/.well-known/did.json",
+        )
+    )
+    app.add_routes(issuer.routes(prefix))
+    app.add_subapp(f"{prefix}/admin", admin_app())
+    return app
+
+
+async def _purge_forever(store: Store, clock: Clock) -> None:
+    while True:
+        await asyncio.sleep(PURGE_INTERVAL)
+        try:
+            removed = await store.purge_expired(now=clock.now())
+            if removed:
+                log.info("purged %d expired nonces and tokens", removed)
+        except Exception:
+            log.exception("purge failed; will retry")

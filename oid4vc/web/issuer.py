@@ -1,0 +1,62 @@
+"""Wallet-facing OpenID4VCI 1.0 endpoints: offer by reference (§4.1.3), token (§6), nonce (§7), credential (§8).
+
+Handlers parse, call one service method and render; every error is rendered by the error middleware with the
+spec's code and status, and every response here carries ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from oid4vc.errors import InvalidCredentialRequestError, InvalidRequestError
+from oid4vc.web.keys import issuer_key
+from oid4vc.web.pages.qr import qr_png, qr_svg
+from oid4vc.web.responses import NO_STORE, json_no_store, read_json
+
+__all__ = ["routes"]
+
+
+async def credential_offer(request: web.Request) -> web.Response:
+    offer = await request.app[issuer_key].offer_by_reference(request.match_info["reference"])
+    return json_no_store(offer)  # §4.1.3: application/json
+
+
+async def token(request: web.Request) -> web.Response:
+    # RFC 6749 §4.1.3 / Appendix B: application/x-www-form-urlencoded
+    if request.content_type != "application/x-www-form-urlencoded":
+        raise InvalidRequestError("the token request must be application/x-www-form-urlencoded")
+    form = await request.post()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if len(fields) != len(form) or len(set(form.keys())) != len(list(form.keys())):
+        raise InvalidRequestError("token request parameters must be sent once each, as text")
+    return json_no_store(await request.app[issuer_key].token(fields))
+
+
+async def nonce(request: web.Request) -> web.Response:
+    return json_no_store({"c_nonce": await request.app[issuer_key].new_nonce()})
+
+
+async def credential(request: web.Request) -> web.Response:
+    service = request.app[issuer_key]
+    access_token = await service.authorize(request.headers.get("Authorization"))  # 401 first (RFC 6750 §3.1)
+    body = await read_json(request, InvalidCredentialRequestError)
+    return json_no_store(await service.credential(access_token, body))
+
+
+async def credential_offer_qr(request: web.Request) -> web.Response:
+    """The offer link as a QR code (PNG or SVG) under the offer's unguessable reference, for pages and e-mail."""
+    service = request.app[issuer_key]
+    link = await service.offer_link_by_reference(request.match_info["reference"])
+    if request.match_info["kind"] == "png":
+        return web.Response(body=qr_png(link), content_type="image/png", headers=NO_STORE)
+    return web.Response(body=qr_svg(link), content_type="image/svg+xml", headers=NO_STORE)
+
+
+def routes(prefix: str) -> list[web.RouteDef]:
+    return [
+        web.get(f"{prefix}/credential-offer/{{reference}}", credential_offer),
+        web.get(f"{prefix}/credential-offer/{{reference}}/qr.{{kind:png|svg}}", credential_offer_qr),
+        web.post(f"{prefix}/token", token),
+        web.post(f"{prefix}/nonce", nonce),
+        web.post(f"{prefix}/credential", credential),
+    ]

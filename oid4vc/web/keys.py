@@ -1,0 +1,14 @@
+"""Every ``AppKey`` of the application (STYLE rule 8)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from oid4vc.config import Settings
+from oid4vc.services.issuance import IssuerService
+
+__all__ = ["admin_token_key", "issuer_key", "settings_key"]
+
+settings_key = web.AppKey("settings", Settings)
+issuer_key = web.AppKey("issuer", IssuerService)
+admin_token_key = web.AppKey("admin_token", str)

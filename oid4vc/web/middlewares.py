@@ -1,0 +1,46 @@
+"""Middlewares: request ids, and the one place every ProtocolError is rendered (STYLE rule 9).
+
+Errors are JSON ``{"error", "error_description"}`` with ``Cache-Control: no-store`` and the headers the error
+carries (``WWW-Authenticate`` for RFC 6750 errors). Unexpected exceptions become a 500 ``server_error`` whose
+body never carries the exception text; the log line carries the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from oid4vc.errors import ProtocolError, ServerError
+from oid4vc.web.responses import NO_STORE
+
+__all__ = ["error_middleware", "request_id_key"]
+
+log = logging.getLogger(__name__)
+request_id_key = web.RequestKey("request_id", str)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+    request[request_id_key] = request_id
+    try:
+        response = await handler(request)
+    except ProtocolError as exc:
+        log.info("%s %s -> %s %s rid=%s %s", request.method, request.path, exc.status, exc.error, request_id,
+                 exc.detail)
+        response = web.json_response(exc.to_body(), status=exc.status, headers=exc.headers | NO_STORE)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        error = "not_found" if exc.status == 404 else "method_not_allowed" if exc.status == 405 else "invalid_request"
+        response = web.json_response({"error": error, "error_description": exc.reason}, status=exc.status,
+                                     headers=NO_STORE)
+    except Exception:
+        log.exception("unhandled error on %s %s rid=%s", request.method, request.path, request_id)
+        err = ServerError("internal error; see the server log for request id " + request_id)
+        response = web.json_response(err.to_body(), status=500, headers=NO_STORE)
+    response.headers["X-Request-Id"] = request_id
+    return response

@@ -1,0 +1,1 @@
+"""Pages and pictures for people: QR codes (PNG, SVG) of offer links."""

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install everything the tests need into .venv (Python) and conformance/interop/node_modules (the third-party
+# wallet libraries, pinned in package-lock.json), then run lint, types, layer contracts and the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+if command -v npm >/dev/null 2>&1; then
+  (cd conformance/interop && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "npm not found: the interop tests against third-party wallet libraries will be skipped" >&2
+fi
+
+echo "== ruff"; .venv/bin/ruff check oid4vc tests conformance
+echo "== mypy"; .venv/bin/mypy
+echo "== import contracts"; .venv/bin/lint-imports --no-cache
+echo "== pytest"; .venv/bin/pytest "$@"
