@@ -47,6 +47,7 @@ class ServerSettings(_Section):
     dev_mode: bool = False  # allows http public URLs and private-address fetches
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    jsonld_workers: int = Field(default=2, ge=0, le=64)  # processes for JSON-LD canonicalization; 0 = inline
 
     @field_validator("public_url")
     @classmethod
@@ -75,7 +76,7 @@ class IssuerSettings(_Section):
     image: str | None = None
     email: str | None = None
     locale: str = "en-US"
-    did_method: Literal["key", "jwk", "web"] = "jwk"
+    did_method: Literal["key", "jwk", "web"] = "key"
 
 
 class IssuanceSettings(_Section):
@@ -120,6 +121,12 @@ def default_credential_configurations() -> dict[str, CredentialConfigurationSett
         ),
         "OpenBadgeCredential_jwt_vc_json_vcdm11": CredentialConfigurationSettings(
             format="jwt_vc_json", jwt_profile="vcdm11", scope="OpenBadgeCredential_jwt_vc_json_vcdm11"
+        ),
+        "OpenBadgeCredential_ldp_vc": CredentialConfigurationSettings(
+            format="ldp_vc", ldp_suite="eddsa-rdfc-2022", scope="OpenBadgeCredential_ldp_vc"
+        ),
+        "OpenBadgeCredential_ldp_vc_Ed25519Signature2020": CredentialConfigurationSettings(
+            format="ldp_vc", ldp_suite="Ed25519Signature2020", scope="OpenBadgeCredential_ldp_vc_Ed25519Signature2020"
         ),
     }
 

@@ -36,7 +36,10 @@ def clock() -> FixedClock:
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
     return load_settings(
-        overrides={"server": {"public_url": PUBLIC_URL, "data_dir": str(tmp_path)}, "admin": {"token": ADMIN_TOKEN}},
+        overrides={
+            "server": {"public_url": PUBLIC_URL, "data_dir": str(tmp_path), "jsonld_workers": 0},
+            "admin": {"token": ADMIN_TOKEN},
+        },
         environ={},
     )
 

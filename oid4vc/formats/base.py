@@ -45,6 +45,10 @@ class CredentialFormat(Protocol):
 
     def vcdm(self, config: CredentialConfigurationSettings) -> Vcdm: ...
 
+    def extra_contexts(self, config: CredentialConfigurationSettings) -> tuple[str, ...]:
+        """JSON-LD contexts the secured form needs beyond the credential type's own."""
+        ...
+
     def signing_algs(self, config: CredentialConfigurationSettings) -> list[str]: ...
 
     def configuration_metadata(self, config: CredentialConfigurationSettings, *, public_url: str) -> JsonObject:

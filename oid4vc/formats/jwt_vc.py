@@ -46,6 +46,9 @@ class JwtVcJson:
     def vcdm(self, config: CredentialConfigurationSettings) -> Vcdm:
         return "1.1" if config.jwt_profile == "vcdm11" else "2.0"
 
+    def extra_contexts(self, config: CredentialConfigurationSettings) -> tuple[str, ...]:
+        return ()
+
     def signing_algs(self, config: CredentialConfigurationSettings) -> list[str]:
         return ["ES256"]
 

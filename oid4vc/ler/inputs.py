@@ -39,6 +39,7 @@ from oid4vc.ler.models import (
     IdentityObject,
     Image,
     LerModel,
+    Number,
     Profile,
     Result,
     Text,
@@ -71,7 +72,7 @@ class AchievementSubjectInput(TypedLerModel):
     result: Annotated[list[Result], AsList] | None = None
     activityStartDate: DateTimeZ | None = None
     activityEndDate: DateTimeZ | None = None
-    creditsEarned: float | None = None
+    creditsEarned: Number | None = None
     term: str | None = None
     role: str | None = None
     licenseNumber: str | None = None

@@ -21,6 +21,7 @@ remains the backstop for extensible enums (``achievementType``, ``resultType``, 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
@@ -30,6 +31,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
@@ -52,6 +54,7 @@ __all__ = [
     "IdentityObject",
     "Image",
     "LerModel",
+    "Number",
     "Profile",
     "Result",
     "ResultDescription",
@@ -107,6 +110,13 @@ def _language(value: str) -> str:
     return value
 
 
+def _number(value: Any) -> int | float:
+    # An int stays an int: 36 and 36.0 are different RDF literals once signed.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("must be a number")
+    return value
+
+
 def _as_list(value: Any) -> Any:
     return [value] if value is not None and not isinstance(value, list) else value
 
@@ -115,6 +125,7 @@ Uri = Annotated[str, AfterValidator(_uri)]
 DateTimeZ = Annotated[str, AfterValidator(_datetime_z)]
 LanguageCode = Annotated[str, AfterValidator(_language)]
 Text = Annotated[str, Field(min_length=1)]
+Number = Annotated[int | float, PlainValidator(_number)]
 TypeSet = Annotated[list[str], BeforeValidator(_as_list), Field(min_length=1)]
 AsList = BeforeValidator(_as_list)
 
@@ -304,7 +315,7 @@ class Achievement(TypedLerModel):
     achievementType: str | None = None
     alignment: Annotated[list[Alignment], AsList] | None = None
     creator: Profile | None = None
-    creditsAvailable: float | None = None
+    creditsAvailable: Number | None = None
     fieldOfStudy: str | None = None
     humanCode: str | None = None
     image: Image | None = None

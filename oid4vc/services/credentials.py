@@ -40,13 +40,14 @@ def prepare_credential(
     valid_from: datetime,
     valid_until: datetime | None,
     vcdm: Vcdm,
+    extra_contexts: tuple[str, ...] = (),
 ) -> JsonObject:
     """The unsigned credential, validated against the 1EdTech JSON Schema. Raises LerValidationError."""
     if credential_type != "OpenBadgeCredential":
         raise LerValidationError.at(("credential_type",), f"{credential_type} is not issued by this build")
     credential = build_achievement_credential(
         subject, credential_id=credential_id, issuer=issuer, holder_id=holder_id, valid_from=valid_from,
-        valid_until=valid_until, vcdm=vcdm,
+        valid_until=valid_until, vcdm=vcdm, extra_contexts=extra_contexts,
     )
     validate_credential(credential)
     return credential

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from oid4vc.errors import (
     InvalidRequestError,
     InvalidTokenError,
     NotFoundError,
+    ProtocolError,
 )
 from oid4vc.formats.base import CredentialFormat, HolderBinding, IssuerKey, SignedCredential
 from oid4vc.issuance import metadata as md
@@ -36,6 +37,7 @@ from oid4vc.issuance.token import error_for, parse_token_request, token_response
 from oid4vc.jose import JsonObject
 from oid4vc.ler.errors import LerValidationError
 from oid4vc.services.credentials import issuer_profile, prepare_credential
+from oid4vc.services.events import Event, EventBus
 from oid4vc.services.randomness import Randomness
 from oid4vc.store.base import (
     AccessTokenRecord,
@@ -70,6 +72,10 @@ class IssuerService:
     verifier: JwsVerifier
     clock: Clock
     random: Randomness
+    events: EventBus = field(default_factory=EventBus)
+
+    def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
+        self.events.emit(Event(type_, self.clock.now(), data, subject_id))
 
     @property
     def issuer_url(self) -> str:
@@ -119,6 +125,7 @@ class IssuerService:
             valid_from=now,
             valid_until=now + timedelta(days=days) if days else None,
             vcdm=fmt.vcdm(config),
+            extra_contexts=fmt.extra_contexts(config),
         )
 
     # -- offers (admin) ---------------------------------------------------------------------------------
@@ -158,6 +165,8 @@ class IssuerService:
             by_reference=request.by_reference,
         )
         await self.store.create_offer(offer)
+        self._emit("offer.created", offer.id, credential_configuration_ids=list(offer.credential_configuration_ids),
+                   tx_code_required=spec is not None, by_reference=offer.by_reference)
         log.info(
             "offer created offer=%s configs=%s tx_code=%s",
             offer.id,
@@ -200,13 +209,18 @@ class IssuerService:
         """The offer object behind ``credential_offer_uri`` (§4.1.3), while it can still be redeemed."""
         offer = await self._redeemable_by_reference(reference)
         log.info("offer fetched offer=%s", offer.id)
+        self._emit("offer.fetched", offer.id)
         assert offer.pre_authorized_code is not None
         return credential_offer(offer, credential_issuer=self.issuer_url, pre_authorized_code=offer.pre_authorized_code)
 
     # -- token, nonce -----------------------------------------------------------------------------------
 
     async def token(self, form: dict[str, str]) -> JsonObject:
-        request = parse_token_request(form)
+        try:
+            request = parse_token_request(form)
+        except ProtocolError as exc:
+            self._emit("token.failed", None, error=exc.error, error_description=exc.description, reason="malformed")
+            raise
         code = request.pre_authorized_code or ""
         now = self.clock.now()
         access_token = self.random.token()
@@ -221,8 +235,12 @@ class IssuerService:
         offer_id = result.offer.id if result.offer else "-"
         if result.outcome is not RedeemOutcome.REDEEMED:
             log.info("token refused offer=%s reason=%s", offer_id, result.outcome.value)
-            raise error_for(result)
+            error = error_for(result)
+            self._emit("token.failed", result.offer.id if result.offer else None, error=error.error,
+                       error_description=error.description, reason=result.outcome.value)
+            raise error
         log.info("token issued offer=%s", offer_id)
+        self._emit("token.issued", offer_id)
         return token_response(access_token, expires_in=ttl)
 
     async def new_nonce(self) -> str:
@@ -244,6 +262,16 @@ class IssuerService:
         return record
 
     async def credential(self, token: AccessTokenRecord, body: Any) -> JsonObject:
+        """Issue for one Credential Request; emits credential.issued or credential.failed (with the wire error)."""
+        try:
+            return await self._credential(token, body)
+        except ProtocolError as exc:
+            config_id = body.get("credential_configuration_id") if isinstance(body, dict) else None
+            self._emit("credential.failed", token.offer_id, error=exc.error, error_description=exc.description,
+                       credential_configuration_id=config_id if isinstance(config_id, str) else None)
+            raise
+
+    async def _credential(self, token: AccessTokenRecord, body: Any) -> JsonObject:
         request = validate_credential_request(
             body,
             known_configurations=frozenset(self.settings.credential_configurations),
@@ -274,6 +302,8 @@ class IssuerService:
         if not await self.store.record_issuance(token.token_hash, config_id, records):
             raise CredentialRequestDeniedError("credentials for this configuration were already issued")
         for record in records:
+            self._emit("credential.issued", offer.id, credential_id=record.id, format=record.format,
+                       credential_configuration_id=config_id, holder_jkt=record.holder_jkt)
             log.info(
                 "credential issued offer=%s credential=%s format=%s jkt=%s",
                 offer.id,

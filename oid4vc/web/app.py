@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import contextlib
 import logging
 import os
 import secrets
 from collections.abc import AsyncIterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,15 +21,19 @@ from oid4vc.crypto.keys import CryptoJwsVerifier
 from oid4vc.crypto.keystore import KeyRing
 from oid4vc.formats.base import CredentialFormat
 from oid4vc.formats.jwt_vc import JwtVcJson
+from oid4vc.formats.ldp_vc import prime_context_cache
+from oid4vc.formats.ldp_vc_format import LdpVc
 from oid4vc.issuance.metadata import well_known_path
 from oid4vc.services.issuance import IssuerService
 from oid4vc.services.randomness import Randomness, SystemRandomness
 from oid4vc.store.base import Store
 from oid4vc.store.memory import MemoryStore
 from oid4vc.store.sqlite import SqliteStore
-from oid4vc.web import issuer, well_known
+from oid4vc.services.events import Event, EventBus
+from oid4vc.web import health, issuer, well_known
 from oid4vc.web.admin import admin_app
 from oid4vc.web.keys import admin_token_key, issuer_key, settings_key
+from oid4vc.web.metrics import Metrics, metrics_key, metrics_middleware
 from oid4vc.web.middlewares import error_middleware
 
 __all__ = ["create_app", "load_admin_token", "open_store"]
@@ -66,8 +72,15 @@ async def open_store(settings: Settings) -> Store:
     return await SqliteStore.open(path)
 
 
-def _formats() -> dict[str, CredentialFormat]:
-    return {"jwt_vc_json": JwtVcJson()}
+def _formats(jsonld_executor: Executor | None) -> dict[str, CredentialFormat]:
+    return {"jwt_vc_json": JwtVcJson(), "ldp_vc": LdpVc(jsonld_executor)}
+
+
+def _jsonld_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes for JSON-LD canonicalization (2-50 ms of GIL-holding work per credential)."""
+    if workers == 0:
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=prime_context_cache)
 
 
 def create_app(
@@ -80,21 +93,27 @@ def create_app(
     admin_token: str | None = None,
 ) -> web.Application:
     """Build the app. Omitted adapters are built from ``settings`` at startup (SQLite, keys in the data dir)."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[metrics_middleware, error_middleware], client_max_size=1024 * 1024)
     app[settings_key] = settings
+    metrics = app[metrics_key] = Metrics()
+    metrics.counter("oid4vc_events_total", "Protocol outcomes (events) by type and error", ("type", "error"))
+    metrics.counter("oid4vc_issued_credentials_total", "Credentials issued by format", ("format",))
     app[admin_token_key] = admin_token or load_admin_token(settings)[0]
     the_clock = clock or SystemClock()
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         the_store = store or await open_store(settings)
         ring = keys or KeyRing.load_or_create(settings.server.data_dir / "keys", now=the_clock.now())
-        formats = _formats()
+        pool = _jsonld_pool(settings.server.jsonld_workers)
+        formats = _formats(pool)
         missing = {c.format for c in settings.credential_configurations.values()} - formats.keys()
         if missing:
             raise RuntimeError(f"credential configurations use formats this build cannot sign: {sorted(missing)}")
+        events = EventBus()
+        events.subscribe(lambda event: _count_event(metrics, event))
         app[issuer_key] = IssuerService(
             settings=settings, store=the_store, keys=ring, formats=formats, verifier=CryptoJwsVerifier(),
-            clock=the_clock, random=random or SystemRandomness(),
+            clock=the_clock, random=random or SystemRandomness(), events=events,
         )
         purger = asyncio.create_task(_purge_forever(the_store, the_clock))
         yield
@@ -103,6 +122,8 @@ def create_app(
             await purger
         if store is None:
             await the_store.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     app.cleanup_ctx.append(services)
     public = settings.public_url
@@ -115,8 +136,15 @@ def create_app(
         )
     )
     app.add_routes(issuer.routes(prefix))
+    app.add_routes(health.routes())
     app.add_subapp(f"{prefix}/admin", admin_app())
     return app
+
+
+def _count_event(metrics: Metrics, event: Event) -> None:
+    metrics.inc("oid4vc_events_total", event.type, str(event.data.get("error", "")))
+    if event.type == "credential.issued":
+        metrics.inc("oid4vc_issued_credentials_total", str(event.data.get("format")))
 
 
 async def _purge_forever(store: Store, clock: Clock) -> None:

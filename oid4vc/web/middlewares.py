@@ -13,6 +13,7 @@ import secrets
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from oid4vc.context import request_id as current_request_id
 from oid4vc.errors import ProtocolError, ServerError
 from oid4vc.web.responses import NO_STORE
 
@@ -24,8 +25,9 @@ request_id_key = web.RequestKey("request_id", str)
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+    request_id = _safe_request_id(request.headers.get("X-Request-Id", "")) or secrets.token_hex(8)
     request[request_id_key] = request_id
+    context_token = current_request_id.set(request_id)
     try:
         response = await handler(request)
     except ProtocolError as exc:
@@ -42,5 +44,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.exception("unhandled error on %s %s rid=%s", request.method, request.path, request_id)
         err = ServerError("internal error; see the server log for request id " + request_id)
         response = web.json_response(err.to_body(), status=500, headers=NO_STORE)
+    finally:
+        current_request_id.reset(context_token)
     response.headers["X-Request-Id"] = request_id
     return response
+
+
+def _safe_request_id(value: str) -> str:
+    """A caller-supplied request id, kept only if short and plain (it reaches logs and events)."""
+    return value if len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else ""

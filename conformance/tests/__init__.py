@@ -1,0 +1,1 @@
+"""Conformance tests: third-party wallet/verifier libraries driven against the real server."""
