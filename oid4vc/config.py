@@ -125,6 +125,9 @@ def default_credential_configurations() -> dict[str, CredentialConfigurationSett
         "OpenBadgeCredential_ldp_vc": CredentialConfigurationSettings(
             format="ldp_vc", ldp_suite="eddsa-rdfc-2022", scope="OpenBadgeCredential_ldp_vc"
         ),
+        "OpenBadgeCredential_dc_sd_jwt": CredentialConfigurationSettings(
+            format="dc+sd-jwt", scope="OpenBadgeCredential_dc_sd_jwt"
+        ),
         "OpenBadgeCredential_ldp_vc_Ed25519Signature2020": CredentialConfigurationSettings(
             format="ldp_vc", ldp_suite="Ed25519Signature2020", scope="OpenBadgeCredential_ldp_vc_Ed25519Signature2020"
         ),

@@ -17,6 +17,15 @@ else
   echo "npm not found: the interop tests against third-party wallet libraries will be skipped" >&2
 fi
 
+# The PostgreSQL store's contract tests start a throwaway server from the initdb/pg_ctl binaries.
+if command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null; then
+  :
+elif [ -n "${CI:-}" ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+else
+  echo "PostgreSQL binaries not found: the PostgreSQL store tests will be skipped" >&2
+fi
+
 echo "== ruff"; .venv/bin/ruff check oid4vc tests conformance
 echo "== mypy"; .venv/bin/mypy
 echo "== import contracts"; .venv/bin/lint-imports --no-cache

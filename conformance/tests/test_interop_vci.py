@@ -160,6 +160,19 @@ def _verify(node_script: NodeScript, server: Server, fmt: str, credential: Any, 
     return node_script(script, "--credential", credential, *holder, *extra)
 
 
+def _tampered(fmt: str, credential: Any) -> Any:
+    """A copy with one signed claim changed: the independent verifier must reject it."""
+    if fmt == "ldp_vc":
+        subject = dict(credential["credentialSubject"])
+        subject["achievement"] = dict(subject["achievement"], name="Forged Achievement")
+        return dict(credential, credentialSubject=subject)
+    head, payload, *rest = credential.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["forged"] = True
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return ".".join([head, forged, *rest])
+
+
 def _subject_ids(fmt: str, verified: JsonObject) -> list[str]:
     if fmt == "jwt_vc_json":
         payload = verified["payload"]
@@ -249,6 +262,8 @@ def _run_one(fmt: str, flow: Flow, config_id: str, server: Server, node_script: 
                 # With `kid` the wallet names its key by this DID; with `jwk` the issuer derives a did:jwk,
                 # and the RFC 7638 member order (what both sides use) yields the same string.
                 assert holder_did in subject_ids, f"credentialSubject.id {subject_ids} is not {holder_did}"
+        tampered = _verify(node_script, server, fmt, _tampered(fmt, out["credentials"][0]), out["holder_jwks"][0])
+        assert not (tampered.ok and tampered.output.get("valid") is True), "a tampered copy verified"
 
     status, state = server.request("GET", f"/admin/offers/{offer['id']}", admin=True)
     assert status == 200, f"GET /admin/offers/{offer['id']} -> {status} {state}"

@@ -1,4 +1,4 @@
-"""Learning and Employment Records: Open Badges 3.0 and CLR 2.0 (1EdTech OB 3.0 §B Data Model, CLR 2.0 §B).
+"""Learning and Employment Records: Open Badges 3.0 and CLR 2.0 (1EdTech OB 3.0 and CLR 2.0 data models, #data-model).
 
 A pure layer (no I/O of its own besides reading bundled package data once): issuer input models
 (``models``, ``inputs``), unsigned credential builders (``build``), 1EdTech JSON Schema validation

@@ -1,11 +1,11 @@
-"""Unsigned OpenBadgeCredential and ClrCredential documents (OB 3.0 §B.1.1 AchievementCredential,
-CLR 2.0 §B.1.1 ClrCredential, VCDM 2.0 §4; VCDM 1.1 §4 for the legacy shape).
+"""Unsigned OpenBadgeCredential and ClrCredential documents (OB 3.0 #achievementcredential,
+CLR 2.0 #clrcredential, VCDM 2.0 §4; VCDM 1.1 §4 for the legacy shape).
 
 The builders are pure: ids, the holder id and all times come from the caller. The result is the credential a
 format (``ldp_vc``, ``jwt_vc_json``, ...) then secures; it is not validated here, call
 ``oid4vc.ler.schema.validate_credential`` (offers do that through ``oid4vc.ler.offer``).
 
-Shape choices (ler-data §0, §2, §5):
+Shape choices (following the 1EdTech validator and the OB 3.0 conformance guide):
 
 - ``@context`` order is fixed: VC v2, [CLR 2.0.1,] OB 3.0.3, then optional contexts. ``vcdm="1.1"`` swaps
   VC v2 for ``https://www.w3.org/2018/credentials/v1`` and ``validFrom``/``validUntil`` for
@@ -223,9 +223,7 @@ def build_clr_credential(
     ``DEFAULT_CLR_NAME``. Raises LerValidationError for bad input, ValueError for a naive datetime."""
     clr = subject if isinstance(subject, ClrSubjectInput) else parse_clr_subject(subject)
     if not signed_achievement_credentials:
-        raise LerValidationError.at(
-            ("credentialSubject", "verifiableCredential"), "needs at least one credential"
-        )
+        raise LerValidationError.at(("credentialSubject", "verifiableCredential"), "needs at least one credential")
     subject_id = _subject_id(holder_id, clr.id, ("credentialSubject", "id"))
     head, tail = _envelope(
         vcdm=vcdm,

@@ -1,4 +1,4 @@
-"""Validation errors for LER data (Open Badges 3.0 §B Data Model, CLR 2.0 §B; 1EdTech JSON Schema validation).
+"""Validation errors for LER data (OB 3.0 / CLR 2.0 #data-model; 1EdTech JSON Schema validation).
 
 One error type, ``LerValidationError``, for everything that is wrong with issuer-supplied achievement data or
 with a built credential. Its message names the offending field path

@@ -1,5 +1,5 @@
-"""What an operator sends as ``credential_subject`` in ``POST /admin/offers`` (OB 3.0 §B.1.2
-AchievementSubject; CLR 2.0 §B.1.2 ClrSubject and Association).
+"""What an operator sends as ``credential_subject`` in ``POST /admin/offers`` (OB 3.0
+#achievementsubject; CLR 2.0 #clrsubject and #association).
 
 **AchievementSubjectInput** (one OpenBadgeCredential). Every key that is an AchievementSubject term
 (``achievement``, ``result``, ``identifier``, ``activityStartDate``, ``activityEndDate``, ``creditsEarned``,
@@ -12,7 +12,7 @@ AchievementSubject; CLR 2.0 §B.1.2 ClrSubject and Association).
 - ``valid_until``: ``validUntil`` as a DateTimeZ string (snake case: it is our option, not a spec term).
 
 ``id`` is used as ``credentialSubject.id`` only when the wallet gives no holder binding; the holder's DID
-always wins. Either a holder id, ``id`` or ``identifier[]`` must exist (OB 3.0 §B.1.2).
+always wins. Either a holder id, ``id`` or ``identifier[]`` must exist (OB 3.0 #achievementsubject).
 
 **ClrSubjectInput** (one ClrCredential): ``credential_subjects`` is a non-empty list of
 AchievementSubjectInput, one nested OpenBadgeCredential each; ``name``, ``description``, ``valid_until`` and
@@ -96,7 +96,7 @@ AssociationType = Literal[
 
 
 class Association(LerModel):
-    """CLR 2.0 §B.1.2 Association between two achievements (by id)."""
+    """CLR 2.0 #association: a relation between two achievements (by id)."""
 
     type: Literal["Association"] = "Association"
     associationType: AssociationType
@@ -135,13 +135,22 @@ def _subject_links(subject: AchievementSubjectInput, path: tuple[PathItem, ...])
     levels = {lvl.id for rd in descriptions.values() for lvl in rd.rubricCriterionLevel or ()}
     for i, result in enumerate(subject.result or ()):
         if result.resultDescription is not None and result.resultDescription not in descriptions:
-            errors.append(FieldError((*path, "result", i, "resultDescription"),
-                                     "does not match any achievement.resultDescription id"))
+            errors.append(
+                FieldError(
+                    (*path, "result", i, "resultDescription"), "does not match any achievement.resultDescription id"
+                )
+            )
         if result.achievedLevel is not None and result.achievedLevel not in levels:
-            errors.append(FieldError((*path, "result", i, "achievedLevel"),
-                                     "does not match any rubricCriterionLevel id of the achievement"))
-    if subject.activityStartDate and subject.activityEndDate and (
-        parse_datetime_z(subject.activityEndDate) < parse_datetime_z(subject.activityStartDate)
+            errors.append(
+                FieldError(
+                    (*path, "result", i, "achievedLevel"),
+                    "does not match any rubricCriterionLevel id of the achievement",
+                )
+            )
+    if (
+        subject.activityStartDate
+        and subject.activityEndDate
+        and (parse_datetime_z(subject.activityEndDate) < parse_datetime_z(subject.activityStartDate))
     ):
         errors.append(FieldError((*path, "activityEndDate"), "is before activityStartDate"))
     return errors
@@ -157,9 +166,7 @@ def parse_achievement_subject(
     return subject
 
 
-def parse_clr_subject(
-    data: object, *, path: tuple[PathItem, ...] = ("credential_subject",)
-) -> ClrSubjectInput:
+def parse_clr_subject(data: object, *, path: tuple[PathItem, ...] = ("credential_subject",)) -> ClrSubjectInput:
     """Parse an operator's ``credential_subject`` for a ClrCredential. Raises LerValidationError."""
     clr = parse_model(ClrSubjectInput, data, path)
     errors = [
@@ -170,4 +177,3 @@ def parse_clr_subject(
     if errors:
         raise LerValidationError(errors)
     return clr
-

@@ -1,8 +1,8 @@
-"""Open Badges 3.0 data classes for issuer input (OB 3.0 §B.2 Achievement, Alignment, Criteria, Evidence,
-IdentifierEntry, IdentityObject, Image, Profile, Result, ResultDescription, RubricCriterionLevel).
+"""Open Badges 3.0 data classes for issuer input (OB 3.0 #achievement, #alignment, #criteria, #evidence,
+#identifierentry, #identityobject, #image, #profile, #result, #resultdescription, #rubriccriterionlevel).
 
 Pydantic models for the achievement data an operator supplies (``oid4vc.ler.inputs`` wraps them in the
-``credential_subject`` of an offer). Rules kept here (ler-data §2, §5):
+``credential_subject`` of an offer). Rules kept here (OB 3.0 data model and the strict 1EdTech schema):
 
 - ``type`` is accepted as a string or an array, defaults to the class name and is always emitted as an
   array, except Image, IdentityObject and IdentifierEntry whose ``type`` is a single IRI (as the strict
@@ -165,7 +165,7 @@ class TypedLerModel(LerModel):
 
 
 class Image(LerModel):
-    """OB 3.0 §B.2.10 Image. A bare URI string is accepted as ``{"id": uri}``."""
+    """OB 3.0 #image. A bare URI string is accepted as ``{"id": uri}``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -180,7 +180,7 @@ class Image(LerModel):
 
 
 class IdentifierEntry(LerModel):
-    """OB 3.0 §B.2.9 IdentifierEntry."""
+    """OB 3.0 #identifierentry."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -190,7 +190,7 @@ class IdentifierEntry(LerModel):
 
 
 class Profile(TypedLerModel):
-    """OB 3.0 §B.2.13 Profile: the issuer, an achievement's creator, a subject's source, a parentOrg."""
+    """OB 3.0 #profile: the issuer, an achievement's creator, a subject's source, a parentOrg."""
 
     REQUIRED_TYPE = "Profile"
     id: Uri
@@ -208,7 +208,7 @@ class Profile(TypedLerModel):
 
 
 class Criteria(LerModel):
-    """OB 3.0 §B.2.4 Criteria: ``id`` and/or ``narrative``."""
+    """OB 3.0 #criteria: ``id`` and/or ``narrative``."""
 
     id: Uri | None = None
     narrative: str | None = None
@@ -221,7 +221,7 @@ class Criteria(LerModel):
 
 
 class Alignment(TypedLerModel):
-    """OB 3.0 §B.2.3 Alignment."""
+    """OB 3.0 #alignment."""
 
     REQUIRED_TYPE = "Alignment"
     type: TypeSet
@@ -234,7 +234,7 @@ class Alignment(TypedLerModel):
 
 
 class RubricCriterionLevel(TypedLerModel):
-    """OB 3.0 §B.2.16 RubricCriterionLevel."""
+    """OB 3.0 #rubriccriterionlevel."""
 
     REQUIRED_TYPE = "RubricCriterionLevel"
     id: Uri
@@ -247,7 +247,7 @@ class RubricCriterionLevel(TypedLerModel):
 
 
 class ResultDescription(TypedLerModel):
-    """OB 3.0 §B.2.15 ResultDescription; ``resultType`` is an extensible enum left to the 1EdTech schema."""
+    """OB 3.0 #resultdescription; ``resultType`` is an extensible enum left to the 1EdTech schema."""
 
     REQUIRED_TYPE = "ResultDescription"
     id: Uri
@@ -267,7 +267,7 @@ ResultStatus = Literal["Completed", "Enrolled", "Failed", "InProgress", "OnHold"
 
 
 class Result(TypedLerModel):
-    """OB 3.0 §B.2.14 Result; ``resultDescription`` and ``achievedLevel`` link to ids in the achievement."""
+    """OB 3.0 #result; ``resultDescription`` and ``achievedLevel`` link to ids in the achievement."""
 
     REQUIRED_TYPE = "Result"
     type: TypeSet
@@ -279,7 +279,7 @@ class Result(TypedLerModel):
 
 
 class Evidence(TypedLerModel):
-    """OB 3.0 §B.2.6 Evidence (``id`` is a URL or a data: URI)."""
+    """OB 3.0 #evidence (``id`` is a URL or a data: URI)."""
 
     REQUIRED_TYPE = "Evidence"
     id: Uri | None = None
@@ -292,7 +292,7 @@ class Evidence(TypedLerModel):
 
 
 class IdentityObject(LerModel):
-    """OB 3.0 §B.2.8 IdentityObject (a recipient identifier, plain or ``sha256$<hex>`` hashed)."""
+    """OB 3.0 #identityobject (a recipient identifier, plain or ``sha256$<hex>`` hashed)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -304,7 +304,7 @@ class IdentityObject(LerModel):
 
 
 class Achievement(TypedLerModel):
-    """OB 3.0 §B.2.1 Achievement: ``id``, ``type`` ⊇ Achievement, ``name``, ``description``, ``criteria``."""
+    """OB 3.0 #achievement: ``id``, ``type`` ⊇ Achievement, ``name``, ``description``, ``criteria``."""
 
     REQUIRED_TYPE = "Achievement"
     id: Uri
@@ -327,11 +327,9 @@ class Achievement(TypedLerModel):
     version: str | None = None
 
 
-def identity_object(
-    identifier: str, *, identity_type: str = "emailAddress", salt: str | None
-) -> IdentityObject:
+def identity_object(identifier: str, *, identity_type: str = "emailAddress", salt: str | None) -> IdentityObject:
     """An IdentityObject for ``identifier``: hashed ``sha256$hex(sha256(identifier + salt))`` when ``salt`` is
-    given (the caller supplies the randomness), plain otherwise (OB 3.0 §B.2.8, IdentityHash)."""
+    given (the caller supplies the randomness), plain otherwise (OB 3.0 #identityobject, IdentityHash)."""
     if salt is None:
         return IdentityObject(hashed=False, identityHash=identifier, identityType=identity_type)
     digest = hashlib.sha256((identifier + salt).encode("utf-8")).hexdigest()

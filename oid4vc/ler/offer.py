@@ -1,4 +1,4 @@
-"""Offer-time checks of LER input (OB 3.0 §B.1 and CLR 2.0 §B.1 data model, 1EdTech JSON Schema validation).
+"""Offer-time checks of LER input (OB 3.0 / CLR 2.0 #data-model, 1EdTech JSON Schema validation).
 
 A bad ``credential_subject`` must be refused when the operator creates the offer (a 400 from the admin API),
 never discovered when the wallet comes to fetch the credential. So ``check_achievement_offer`` and

@@ -129,9 +129,13 @@ def _validator(name: str) -> Any:
 
 
 def _types(value: object) -> list[str]:
-    return [value] if isinstance(value, str) else [t for t in value if isinstance(t, str)] if isinstance(
-        value, list
-    ) else []
+    return (
+        [value]
+        if isinstance(value, str)
+        else [t for t in value if isinstance(t, str)]
+        if isinstance(value, list)
+        else []
+    )
 
 
 def schema_for(credential: JsonObject) -> str:
@@ -255,12 +259,10 @@ def _errors(view: JsonObject) -> list[FieldError]:
     found = {(e.path, e.reason): e for e in (*_schema_errors(view, schema), *_type_errors(view, schema))}
     errors = sorted(found.values(), key=lambda e: [str(p) for p in e.path])
     if "ClrCredential" in _types(view.get("type")):
-        subject = view.get("credentialSubject")
-        nested = subject.get("verifiableCredential") if isinstance(subject, dict) else None
-        for i, vc in enumerate(nested if isinstance(nested, list) else [nested] if nested else []):
-            if isinstance(vc, dict) and schema_for(vc) == OB_SCHEMA:
-                prefix = ("credentialSubject", "verifiableCredential", i)
-                errors.extend(FieldError((*prefix, *e.path), e.reason) for e in _errors(vc))
+        # one nested credential or an array of them
+        for vc, path in _nodes(view, ("credentialSubject", "verifiableCredential", "*"), ()):
+            if schema_for(vc) == OB_SCHEMA:
+                errors.extend(FieldError((*path, *e.path), e.reason) for e in _errors(vc))
     return errors
 
 

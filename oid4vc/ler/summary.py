@@ -1,5 +1,5 @@
-"""Summaries of OB 3.0 / CLR 2.0 credentials for people (OB 3.0 §B.1 AchievementCredential, §B.2 Achievement,
-Alignment, Result; CLR 2.0 §B.1 ClrCredential, ClrSubject).
+"""Summaries of OB 3.0 / CLR 2.0 credentials for people (OB 3.0 #achievementcredential,
+#achievement, #alignment, #result; CLR 2.0 #clrcredential, #clrsubject).
 
 ``summarize`` reads what a verifier shows about a presented credential: who issued it to whom, for which
 achievement(s), with which results and alignments, and when it is valid. It never raises on odd shapes: a
@@ -109,9 +109,7 @@ def _achievement(data: JsonObject) -> AchievementInfo:
 
 def _results(subject: JsonObject, achievement: JsonObject) -> tuple[ResultSummary, ...]:
     descriptions = {rd.get("id"): rd for rd in _objects(achievement.get("resultDescription"))}
-    levels = {
-        lvl.get("id"): lvl for rd in descriptions.values() for lvl in _objects(rd.get("rubricCriterionLevel"))
-    }
+    levels = {lvl.get("id"): lvl for rd in descriptions.values() for lvl in _objects(rd.get("rubricCriterionLevel"))}
     out = []
     for result in _objects(subject.get("result")):
         rd_id, level_id = result.get("resultDescription"), result.get("achievedLevel")

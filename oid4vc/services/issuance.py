@@ -29,6 +29,8 @@ from oid4vc.errors import (
     ProtocolError,
 )
 from oid4vc.formats.base import CredentialFormat, HolderBinding, IssuerKey, SignedCredential
+from oid4vc.formats.sd_jwt_vc import open_badge_type_metadata
+from oid4vc.formats.sd_jwt_vc_format import default_vct, sd_paths
 from oid4vc.issuance import metadata as md
 from oid4vc.issuance.credential_request import validate_credential_request
 from oid4vc.issuance.offer import OfferCreate, credential_offer, offer_uri
@@ -86,6 +88,19 @@ class IssuerService:
 
     def authorization_server_metadata(self) -> JsonObject:
         return md.authorization_server_metadata(self.settings)
+
+    def type_metadata(self, credential_type: str) -> JsonObject:
+        """SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc-13 §6) for our default https ``vct`` values."""
+        for config in self.settings.credential_configurations.values():
+            if config.format == "dc+sd-jwt" and config.vct is None and config.credential_type == credential_type:
+                vct = default_vct(config, public_url=self.issuer_url)
+                return open_badge_type_metadata(
+                    vct,
+                    name=config.display_name or "Open Badge",
+                    sd_paths=sd_paths(config),
+                    locale=self.settings.issuer.locale,
+                )
+        raise NotFoundError("no type metadata for that vct")
 
     # -- identity ---------------------------------------------------------------------------------------
 
@@ -165,8 +180,13 @@ class IssuerService:
             by_reference=request.by_reference,
         )
         await self.store.create_offer(offer)
-        self._emit("offer.created", offer.id, credential_configuration_ids=list(offer.credential_configuration_ids),
-                   tx_code_required=spec is not None, by_reference=offer.by_reference)
+        self._emit(
+            "offer.created",
+            offer.id,
+            credential_configuration_ids=list(offer.credential_configuration_ids),
+            tx_code_required=spec is not None,
+            by_reference=offer.by_reference,
+        )
         log.info(
             "offer created offer=%s configs=%s tx_code=%s",
             offer.id,
@@ -236,8 +256,13 @@ class IssuerService:
         if result.outcome is not RedeemOutcome.REDEEMED:
             log.info("token refused offer=%s reason=%s", offer_id, result.outcome.value)
             error = error_for(result)
-            self._emit("token.failed", result.offer.id if result.offer else None, error=error.error,
-                       error_description=error.description, reason=result.outcome.value)
+            self._emit(
+                "token.failed",
+                result.offer.id if result.offer else None,
+                error=error.error,
+                error_description=error.description,
+                reason=result.outcome.value,
+            )
             raise error
         log.info("token issued offer=%s", offer_id)
         self._emit("token.issued", offer_id)
@@ -267,8 +292,13 @@ class IssuerService:
             return await self._credential(token, body)
         except ProtocolError as exc:
             config_id = body.get("credential_configuration_id") if isinstance(body, dict) else None
-            self._emit("credential.failed", token.offer_id, error=exc.error, error_description=exc.description,
-                       credential_configuration_id=config_id if isinstance(config_id, str) else None)
+            self._emit(
+                "credential.failed",
+                token.offer_id,
+                error=exc.error,
+                error_description=exc.description,
+                credential_configuration_id=config_id if isinstance(config_id, str) else None,
+            )
             raise
 
     async def _credential(self, token: AccessTokenRecord, body: Any) -> JsonObject:
@@ -302,8 +332,14 @@ class IssuerService:
         if not await self.store.record_issuance(token.token_hash, config_id, records):
             raise CredentialRequestDeniedError("credentials for this configuration were already issued")
         for record in records:
-            self._emit("credential.issued", offer.id, credential_id=record.id, format=record.format,
-                       credential_configuration_id=config_id, holder_jkt=record.holder_jkt)
+            self._emit(
+                "credential.issued",
+                offer.id,
+                credential_id=record.id,
+                format=record.format,
+                credential_configuration_id=config_id,
+                holder_jkt=record.holder_jkt,
+            )
             log.info(
                 "credential issued offer=%s credential=%s format=%s jkt=%s",
                 offer.id,

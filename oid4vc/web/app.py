@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import contextlib
 import logging
+import multiprocessing
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -23,13 +23,15 @@ from oid4vc.formats.base import CredentialFormat
 from oid4vc.formats.jwt_vc import JwtVcJson
 from oid4vc.formats.ldp_vc import prime_context_cache
 from oid4vc.formats.ldp_vc_format import LdpVc
+from oid4vc.formats.sd_jwt_vc_format import DcSdJwt
 from oid4vc.issuance.metadata import well_known_path
+from oid4vc.services.events import Event, EventBus
 from oid4vc.services.issuance import IssuerService
 from oid4vc.services.randomness import Randomness, SystemRandomness
 from oid4vc.store.base import Store
 from oid4vc.store.memory import MemoryStore
+from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore
-from oid4vc.services.events import Event, EventBus
 from oid4vc.web import health, issuer, well_known
 from oid4vc.web.admin import admin_app
 from oid4vc.web.keys import admin_token_key, issuer_key, settings_key
@@ -62,25 +64,33 @@ async def open_store(settings: Settings) -> Store:
     url = settings.store.url
     if url == "memory:":
         return MemoryStore()
+    if url.startswith(("postgresql://", "postgres://")):
+        return await PostgresStore.open(url)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
     elif not url:
         path = settings.server.data_dir / "oid4vc.db"
     else:
-        raise ValueError("store.url must be empty, 'memory:' or 'sqlite:///PATH'")
+        raise ValueError("store.url must be empty, 'memory:', 'sqlite:///PATH' or 'postgresql://...'")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return await SqliteStore.open(path)
 
 
-def _formats(jsonld_executor: Executor | None) -> dict[str, CredentialFormat]:
-    return {"jwt_vc_json": JwtVcJson(), "ldp_vc": LdpVc(jsonld_executor)}
+def _formats(settings: Settings, jsonld_executor: Executor | None) -> dict[str, CredentialFormat]:
+    return {
+        "jwt_vc_json": JwtVcJson(),
+        "ldp_vc": LdpVc(jsonld_executor),
+        "dc+sd-jwt": DcSdJwt(public_url=settings.public_url),
+    }
 
 
 def _jsonld_pool(workers: int) -> ProcessPoolExecutor | None:
     """Worker processes for JSON-LD canonicalization (2-50 ms of GIL-holding work per credential)."""
     if workers == 0:
         return None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=prime_context_cache)
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=prime_context_cache
+    )
 
 
 def create_app(
@@ -105,15 +115,21 @@ def create_app(
         the_store = store or await open_store(settings)
         ring = keys or KeyRing.load_or_create(settings.server.data_dir / "keys", now=the_clock.now())
         pool = _jsonld_pool(settings.server.jsonld_workers)
-        formats = _formats(pool)
+        formats = _formats(settings, pool)
         missing = {c.format for c in settings.credential_configurations.values()} - formats.keys()
         if missing:
             raise RuntimeError(f"credential configurations use formats this build cannot sign: {sorted(missing)}")
         events = EventBus()
         events.subscribe(lambda event: _count_event(metrics, event))
         app[issuer_key] = IssuerService(
-            settings=settings, store=the_store, keys=ring, formats=formats, verifier=CryptoJwsVerifier(),
-            clock=the_clock, random=random or SystemRandomness(), events=events,
+            settings=settings,
+            store=the_store,
+            keys=ring,
+            formats=formats,
+            verifier=CryptoJwsVerifier(),
+            clock=the_clock,
+            random=random or SystemRandomness(),
+            events=events,
         )
         purger = asyncio.create_task(_purge_forever(the_store, the_clock))
         yield
@@ -133,6 +149,7 @@ def create_app(
             issuer_path=well_known_path("openid-credential-issuer", public),
             as_path=well_known_path("oauth-authorization-server", public),
             did_path=f"{prefix}/did.json" if prefix else "/.well-known/did.json",
+            prefix=prefix,
         )
     )
     app.add_routes(issuer.routes(prefix))

@@ -28,8 +28,15 @@ async def did_document(request: web.Request) -> web.Response:
     return web.json_response(document, content_type="application/did+json", headers=_CACHE)
 
 
-def routes(*, issuer_path: str, as_path: str, did_path: str) -> list[web.RouteDef]:
+async def type_metadata(request: web.Request) -> web.Response:
+    """SD-JWT VC Type Metadata at the https ``vct`` (draft-ietf-oauth-sd-jwt-vc-13 §6.3.1)."""
+    return web.json_response(request.app[issuer_key].type_metadata(request.match_info["credential_type"]),
+                             headers=_CACHE)
+
+
+def routes(*, issuer_path: str, as_path: str, did_path: str, prefix: str) -> list[web.RouteDef]:
     return [
+        web.get(f"{prefix}/vct/{{credential_type}}", type_metadata),
         web.get(issuer_path, credential_issuer_metadata),
         web.get(as_path, authorization_server_metadata),
         web.get(did_path, did_document),

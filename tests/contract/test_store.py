@@ -1,4 +1,4 @@
-"""The store contract (oid4vc.store.base), run on every adapter: memory and SQLite."""
+"""The store contract (oid4vc.store.base), run on every adapter: memory, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,14 +20,19 @@ from oid4vc.store.base import (
     TxCodeSpec,
 )
 from oid4vc.store.memory import MemoryStore
+from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore, migrations
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    s: Store = MemoryStore() if request.param == "memory" else await SqliteStore.open(tmp_path / "t.db")
+    s: Store
+    if request.param == "postgres":  # skipped when PostgreSQL is not installed (tests/contract/conftest.py)
+        s = await PostgresStore.open(request.getfixturevalue("postgres_url"))
+    else:
+        s = MemoryStore() if request.param == "memory" else await SqliteStore.open(tmp_path / "t.db")
     yield s
     await s.close()
 

@@ -24,14 +24,14 @@ from oid4vc.ler.build import (
     datetime_z,
 )
 from oid4vc.ler.errors import LerValidationError
-from oid4vc.ler.inputs import parse_achievement_subject, parse_clr_subject
+from oid4vc.ler.inputs import AchievementSubjectInput, parse_achievement_subject, parse_clr_subject
 from oid4vc.ler.models import parse_profile
 from oid4vc.ler.schema import validate_credential
 
 from ._data import CREDENTIAL_ID, HOLDER, NOW, VECTORS
 
 
-def _badge(subject: dict[str, Any], issuer: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+def _badge(subject: dict[str, Any] | AchievementSubjectInput, issuer: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     options: dict[str, Any] = {"credential_id": CREDENTIAL_ID, "issuer": issuer, "holder_id": HOLDER, "valid_from": NOW}
     return build_achievement_credential(subject, **(options | kwargs))
 

@@ -21,9 +21,7 @@ def _select(value: Any, path: list[Any]) -> list[Any]:
         for item in selected:
             if step is None and isinstance(item, list):
                 nxt.extend(item)
-            elif isinstance(step, str) and isinstance(item, dict) and step in item:
-                nxt.append(item[step])
-            elif isinstance(step, int) and isinstance(item, list) and step < len(item):
+            elif (isinstance(item, dict) and step in item) or (isinstance(item, list) and isinstance(step, int)):
                 nxt.append(item[step])
         selected = nxt
     return selected

@@ -1,5 +1,6 @@
 """Builder output uses only defined JSON-LD terms, so eddsa-rdfc-2022 signing in safe mode accepts it
-(VC Data Integrity 1.0 §4; ler-data §0.3, §5). Runs the ``ldp_vc`` canonicalizer when it is available."""
+(VC Data Integrity 1.0 §4: no silently dropped data; VC v2 has no @vocab). Runs the ``ldp_vc`` canonicalizer
+when it is available."""
 
 from __future__ import annotations
 
