@@ -110,6 +110,10 @@ class CredentialConfigurationSettings(_Section):
     def _format_options(self) -> CredentialConfigurationSettings:
         if self.vct is not None and self.format != "dc+sd-jwt":
             raise ValueError("vct applies to dc+sd-jwt only")
+        if self.credential_type == "ClrCredential" and (
+            self.format == "dc+sd-jwt" or self.ldp_suite != "eddsa-rdfc-2022"
+        ):
+            raise ValueError("a ClrCredential is issued as ldp_vc (eddsa-rdfc-2022) or jwt_vc_json")
         return self
 
 
@@ -127,6 +131,12 @@ def default_credential_configurations() -> dict[str, CredentialConfigurationSett
         ),
         "OpenBadgeCredential_dc_sd_jwt": CredentialConfigurationSettings(
             format="dc+sd-jwt", scope="OpenBadgeCredential_dc_sd_jwt"
+        ),
+        "ClrCredential_ldp_vc": CredentialConfigurationSettings(
+            format="ldp_vc", credential_type="ClrCredential", scope="ClrCredential_ldp_vc"
+        ),
+        "ClrCredential_jwt_vc_json": CredentialConfigurationSettings(
+            format="jwt_vc_json", credential_type="ClrCredential", scope="ClrCredential_jwt_vc_json"
         ),
         "OpenBadgeCredential_ldp_vc_Ed25519Signature2020": CredentialConfigurationSettings(
             format="ldp_vc", ldp_suite="Ed25519Signature2020", scope="OpenBadgeCredential_ldp_vc_Ed25519Signature2020"
@@ -192,7 +202,5 @@ def load_settings(
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10])
         raise ConfigError(problems) from None

@@ -68,10 +68,20 @@ def _configs_with_format(metadata: JsonObject, fmt: str) -> list[str]:
     return sorted(cid for cid, conf in configs.items() if conf.get("format") == fmt)
 
 
-def _create_offer(server: Server, config_id: str, flow: Flow) -> JsonObject:
+def _subject_for(metadata: JsonObject, config_id: str) -> JsonObject:
+    """An Open Badge subject, or a CLR of two badges when the configuration issues a ClrCredential."""
+    config = metadata["credential_configurations_supported"][config_id]
+    types = (config.get("credential_definition") or {}).get("type", [])
+    if "ClrCredential" in types:
+        second = {"achievement": dict(CREDENTIAL_SUBJECT["achievement"], id="https://example.edu/achievements/2")}
+        return {"name": "Interop transcript", "credential_subjects": [CREDENTIAL_SUBJECT, second]}
+    return CREDENTIAL_SUBJECT
+
+
+def _create_offer(server: Server, config_id: str, flow: Flow, subject: JsonObject = CREDENTIAL_SUBJECT) -> JsonObject:
     body: JsonObject = {
         "credential_configuration_id": config_id,
-        "credential_subject": CREDENTIAL_SUBJECT,
+        "credential_subject": subject,
         "tx_code": flow.tx_code,
         "by_reference": flow.by_reference,
         "expires_in": 600,
@@ -163,9 +173,7 @@ def _verify(node_script: NodeScript, server: Server, fmt: str, credential: Any, 
 def _tampered(fmt: str, credential: Any) -> Any:
     """A copy with one signed claim changed: the independent verifier must reject it."""
     if fmt == "ldp_vc":
-        subject = dict(credential["credentialSubject"])
-        subject["achievement"] = dict(subject["achievement"], name="Forged Achievement")
-        return dict(credential, credentialSubject=subject)
+        return dict(credential, name="Forged name")
     head, payload, *rest = credential.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["forged"] = True
@@ -207,7 +215,8 @@ def test_wallet_receives_and_verifies(
     failures: list[str] = []
     for config_id in config_ids:
         try:
-            _run_one(fmt, flow, config_id, oid4vc_server, node_script, interop_results)
+            subject = _subject_for(issuer_metadata, config_id)
+            _run_one(fmt, flow, config_id, subject, oid4vc_server, node_script, interop_results)
         except AssertionError as exc:
             failures.append(f"[{config_id}] {exc}")
     assert not failures, "\n".join(failures)
@@ -224,8 +233,11 @@ def _recording(results: ResultLog, row: JsonObject) -> Iterator[JsonObject]:
     results.record(**row, passed=True)
 
 
-def _run_one(fmt: str, flow: Flow, config_id: str, server: Server, node_script: NodeScript, results: ResultLog) -> None:
-    offer = _create_offer(server, config_id, flow)
+def _run_one(
+    fmt: str, flow: Flow, config_id: str, subject: JsonObject, server: Server, node_script: NodeScript,
+    results: ResultLog,
+) -> None:
+    offer = _create_offer(server, config_id, flow, subject)
     common = {"format": fmt, "credential_configuration_id": config_id, "flow": flow.name}
 
     wallet = _wallet(node_script, offer, config_id, flow)
@@ -277,7 +289,7 @@ def test_wrong_tx_code_is_rejected(oid4vc_server: Server, issuer_metadata: JsonO
     if not config_ids:
         pytest.skip("the server's metadata lists no jwt_vc_json credential configuration")
     flow = Flow("pre-auth tx_code wrong", tx_code=True)
-    offer = _create_offer(oid4vc_server, config_ids[0], flow)
+    offer = _create_offer(oid4vc_server, config_ids[0], flow, _subject_for(issuer_metadata, config_ids[0]))
     zeros = "0" * len(offer["tx_code"])
     wrong = zeros if offer["tx_code"] != zeros else "1" * len(zeros)
     wallet = _wallet(node_script, {**offer, "tx_code": wrong}, config_ids[0], flow)

@@ -14,7 +14,7 @@ from oid4vc.config import CredentialConfigurationSettings
 from oid4vc.crypto.base import JwtSigner, RawSigner
 from oid4vc.jose import JsonObject, Jwk
 
-__all__ = ["CredentialFormat", "HolderBinding", "IssuerKey", "SignedCredential", "Vcdm"]
+__all__ = ["CredentialFormat", "HolderBinding", "IssuerKey", "PreflightError", "SignedCredential", "Vcdm"]
 
 Vcdm = Literal["2.0", "1.1"]
 SignedCredential = str | JsonObject
@@ -39,6 +39,10 @@ class HolderBinding:
     did: str
 
 
+class PreflightError(ValueError):
+    """The credential cannot be secured in this format; the message is public and names the problem."""
+
+
 class CredentialFormat(Protocol):
     format: str
     key_type: Literal["EC", "OKP"]  # which issuer key signs this format
@@ -50,6 +54,10 @@ class CredentialFormat(Protocol):
         ...
 
     def signing_algs(self, config: CredentialConfigurationSettings) -> list[str]: ...
+
+    async def preflight(self, credential: JsonObject, *, config: CredentialConfigurationSettings) -> None:
+        """Raise PreflightError if ``credential`` (a preview at offer time) could not be signed later."""
+        ...
 
     def configuration_metadata(self, config: CredentialConfigurationSettings, *, public_url: str) -> JsonObject:
         """The format-specific members (``credential_definition``, ``vct``, ...)."""

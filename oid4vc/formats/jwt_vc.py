@@ -52,6 +52,9 @@ class JwtVcJson:
     def signing_algs(self, config: CredentialConfigurationSettings) -> list[str]:
         return ["ES256"]
 
+    async def preflight(self, credential: JsonObject, *, config: CredentialConfigurationSettings) -> None:
+        return None
+
     def configuration_metadata(self, config: CredentialConfigurationSettings, *, public_url: str) -> JsonObject:
         return {"credential_definition": {"type": ["VerifiableCredential", config.credential_type]}}
 

@@ -14,13 +14,14 @@ server), so signing never blocks the event loop.
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Literal
 
 from oid4vc.config import CredentialConfigurationSettings
-from oid4vc.formats.base import HolderBinding, IssuerKey, SignedCredential, Vcdm
-from oid4vc.formats.ldp_vc import add_proof
+from oid4vc.formats.base import HolderBinding, IssuerKey, PreflightError, SignedCredential, Vcdm
+from oid4vc.formats.ldp_vc import DataIntegrityError, add_proof, canonicalize
 from oid4vc.jose import JsonObject
 
 __all__ = ["ED25519_2020_CONTEXT", "LdpVc"]
@@ -45,6 +46,14 @@ class LdpVc:
 
     def signing_algs(self, config: CredentialConfigurationSettings) -> list[str]:
         return [config.ldp_suite]
+
+    async def preflight(self, credential: JsonObject, *, config: CredentialConfigurationSettings) -> None:
+        """JSON-LD safe mode on the preview: a term the contexts do not define would be silently unsigned."""
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, canonicalize, credential)
+        except DataIntegrityError as exc:
+            raise PreflightError(f"credential_subject: {exc.message}") from None
 
     def configuration_metadata(self, config: CredentialConfigurationSettings, *, public_url: str) -> JsonObject:
         base = (

@@ -55,6 +55,9 @@ class DcSdJwt:
     def signing_algs(self, config: CredentialConfigurationSettings) -> list[str]:
         return ["ES256"]
 
+    async def preflight(self, credential: JsonObject, *, config: CredentialConfigurationSettings) -> None:
+        return None
+
     def configuration_metadata(self, config: CredentialConfigurationSettings, *, public_url: str) -> JsonObject:
         return {"vct": default_vct(config, public_url=public_url)}
 

@@ -6,6 +6,7 @@ pre-authorized code of an offer served by reference, which is kept until redempt
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -28,7 +29,7 @@ from oid4vc.errors import (
     NotFoundError,
     ProtocolError,
 )
-from oid4vc.formats.base import CredentialFormat, HolderBinding, IssuerKey, SignedCredential
+from oid4vc.formats.base import CredentialFormat, HolderBinding, IssuerKey, PreflightError, SignedCredential
 from oid4vc.formats.sd_jwt_vc import open_badge_type_metadata
 from oid4vc.formats.sd_jwt_vc_format import default_vct, sd_paths
 from oid4vc.issuance import metadata as md
@@ -38,7 +39,7 @@ from oid4vc.issuance.proofs import VerifiedProof, verify_jwt_proof
 from oid4vc.issuance.token import error_for, parse_token_request, token_response
 from oid4vc.jose import JsonObject
 from oid4vc.ler.errors import LerValidationError
-from oid4vc.services.credentials import issuer_profile, prepare_credential
+from oid4vc.services.credentials import build_credential, check_offer, issuer_profile
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.randomness import Randomness
 from oid4vc.store.base import (
@@ -50,6 +51,8 @@ from oid4vc.store.base import (
 )
 
 __all__ = ["CreatedOffer", "IssuerService", "secret_hash"]
+
+NESTED_LDP_CONFIG = CredentialConfigurationSettings(format="ldp_vc", ldp_suite="eddsa-rdfc-2022")
 
 log = logging.getLogger(__name__)
 
@@ -125,23 +128,31 @@ class IssuerService:
         config = self.settings.credential_configurations[config_id]
         return config, self.formats[config.format]
 
-    def _build(
-        self, config_id: str, subject: JsonObject, *, holder_id: str, credential_id: str, now: datetime
-    ) -> JsonObject:
-        config, fmt = self._config(config_id)
+    def _issuer_for(self, fmt: CredentialFormat) -> tuple[IssuerKey, JsonObject]:
         key = self.issuer_key(fmt)
+        return key, issuer_profile(self.settings.issuer, issuer_id=key.issuer_id)
+
+    def _valid_until(self, now: datetime) -> datetime | None:
         days = self.settings.issuance.credential_valid_days
-        return prepare_credential(
-            config.credential_type,
-            subject,
-            credential_id=credential_id,
-            issuer=issuer_profile(self.settings.issuer, issuer_id=key.issuer_id),
-            holder_id=holder_id,
-            valid_from=now,
-            valid_until=now + timedelta(days=days) if days else None,
-            vcdm=fmt.vcdm(config),
-            extra_contexts=fmt.extra_contexts(config),
-        )
+        return now + timedelta(days=days) if days else None
+
+    async def _check_offer_subject(self, config_id: str, subject: JsonObject, now: datetime) -> None:
+        """A bad offer is a 400 now, never a broken credential at issuance time: the 1EdTech schema on a preview
+        (errors name the input field), then the format's own checks (JSON-LD safe mode for ldp_vc)."""
+        config, fmt = self._config(config_id)
+        _, profile = self._issuer_for(fmt)
+        try:
+            preview = check_offer(
+                config.credential_type,
+                subject,
+                issuer=profile,
+                now=now,
+                vcdm=fmt.vcdm(config),
+                extra_contexts=fmt.extra_contexts(config),
+            )
+            await fmt.preflight(preview, config=config)
+        except (LerValidationError, PreflightError) as exc:
+            raise InvalidRequestError(str(exc)) from None
 
     # -- offers (admin) ---------------------------------------------------------------------------------
 
@@ -150,16 +161,7 @@ class IssuerService:
         for config_id in request.configuration_ids:
             if config_id not in self.settings.credential_configurations:
                 raise InvalidRequestError(f"credential_configuration_id: unknown configuration {config_id}")
-            try:  # a bad offer is a 400 now, never a broken credential at issuance time
-                self._build(
-                    config_id,
-                    request.credential_subject,
-                    holder_id="did:example:holder",
-                    credential_id="urn:uuid:00000000-0000-4000-8000-000000000000",
-                    now=now,
-                )
-            except LerValidationError as exc:
-                raise InvalidRequestError(f"credential_subject: {exc}") from None
+            await self._check_offer_subject(config_id, request.credential_subject, now)
         expires_in = request.expires_in or self.settings.issuance.offer_expires_in
         if expires_in > self.settings.issuance.max_offer_expires_in:
             raise InvalidRequestError(f"expires_in: at most {self.settings.issuance.max_offer_expires_in} seconds")
@@ -353,15 +355,31 @@ class IssuerService:
         self, config_id: str, offer: OfferRecord, proofs: list[VerifiedProof], now: datetime
     ) -> tuple[list[SignedCredential], list[IssuedCredentialRecord]]:
         config, fmt = self._config(config_id)
-        key = self.issuer_key(fmt)
+        key, profile = self._issuer_for(fmt)
         signed: list[SignedCredential] = []
         records: list[IssuedCredentialRecord] = []
         for proof in proofs:
-            credential_id = self.random.uuid_urn()
-            unsigned = self._build(
-                config_id, offer.credential_subject, holder_id=proof.holder_did, credential_id=credential_id, now=now
-            )
             holder = HolderBinding(jwk=proof.holder_jwk, did=proof.holder_did)
+            unsigned = await build_credential(
+                config.credential_type,
+                offer.credential_subject,
+                credential_id=self.random.uuid_urn,
+                issuer=profile,
+                holder_id=proof.holder_did,
+                valid_from=now,
+                valid_until=self._valid_until(now),
+                vcdm=fmt.vcdm(config),
+                extra_contexts=fmt.extra_contexts(config),
+                nested_issuer=self._issuer_for(self.formats["ldp_vc"])[1],
+                sign_nested=functools.partial(self._sign_nested, holder=holder, now=now),
+            )
             signed.append(await fmt.sign(unsigned, config=config, key=key, holder=holder, now=now))
-            records.append(IssuedCredentialRecord(credential_id, offer.id, config_id, fmt.format, proof.jkt, now))
+            records.append(IssuedCredentialRecord(unsigned["id"], offer.id, config_id, fmt.format, proof.jkt, now))
         return signed, records
+
+    async def _sign_nested(self, credential: JsonObject, *, holder: HolderBinding, now: datetime) -> JsonObject:
+        """A CLR's nested AchievementCredential, secured with eddsa-rdfc-2022 (what 1EdTech certifies)."""
+        ldp = self.formats["ldp_vc"]
+        signed = await ldp.sign(credential, config=NESTED_LDP_CONFIG, key=self.issuer_key(ldp), holder=holder, now=now)
+        assert isinstance(signed, dict)
+        return signed

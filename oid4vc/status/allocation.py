@@ -1,5 +1,5 @@
 """Random, never-repeating status list index allocation (Bitstring Status List v1.0 §2.1 ``statusListIndex``:
-indexes SHOULD be assigned randomly; §7.5 Decoy Values; draft-ietf-oauth-status-list-14 §13.2-§13.3: no double
+indexes SHOULD be assigned randomly; §6.5 Decoy Values; draft-ietf-oauth-status-list-14 §13.2-§13.3: no double
 allocation; HAIP 1.0: unique, unpredictable ``idx`` per credential).
 
 The store keeps one counter per list and hands out ``0, 1, 2, ...`` atomically; the published index is
@@ -16,7 +16,7 @@ Pure: the key and the counter come from the caller.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["KEY_BYTES", "IndexPermutation", "ListFullError", "derive_list_key", "is_full"]
 
@@ -48,24 +48,28 @@ def derive_list_key(master_key: bytes, list_id: str) -> bytes:
 class IndexPermutation:
     """A keyed bijection of ``[0, size)``: ``index`` maps an allocation counter to a status list index."""
 
-    key: bytes
+    key: bytes = field(repr=False)
     size: int
+    _bits: tuple[int, int] = field(init=False, repr=False, compare=False)
+    _prf: hashlib.blake2b = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 16 <= len(self.key) <= 64:
             raise ValueError("key must be 16 to 64 bytes")
         if isinstance(self.size, bool) or self.size < 1:
             raise ValueError("size must be positive")
-
-    @property
-    def _bits(self) -> tuple[int, int]:
         b = max(2, (self.size - 1).bit_length())
-        return b // 2, b - b // 2
+        object.__setattr__(self, "_bits", (b // 2, b - b // 2))
+        # The keyed state is built once and copied per call (half the cost of re-keying); the domain size is
+        # part of every input, so permutations of different sizes under one key are unrelated.
+        prf = hashlib.blake2b(key=self.key, digest_size=8, person=_PERSON_ROUND)
+        prf.update(self.size.to_bytes(8, "big"))
+        object.__setattr__(self, "_prf", prf)
 
     def _round(self, i: int, half: int, width: int) -> int:
-        data = bytes([i]) + half.to_bytes(8, "big") + self.size.to_bytes(8, "big")
-        digest = hashlib.blake2b(data, key=self.key, digest_size=8, person=_PERSON_ROUND).digest()
-        return int.from_bytes(digest, "big") & ((1 << width) - 1)
+        h = self._prf.copy()
+        h.update(bytes([i]) + half.to_bytes(8, "big"))
+        return int.from_bytes(h.digest(), "big") & ((1 << width) - 1)
 
     def _encrypt(self, x: int) -> int:
         u, v = self._bits

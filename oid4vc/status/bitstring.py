@@ -1,7 +1,7 @@
 """Bitstring Status List v1.0 (W3C Recommendation) §2 Data Model and §3 Algorithms.
 
 - ``Bitstring``: the uncompressed list; entry ``i`` occupies bits ``[i * statusSize, (i + 1) * statusSize)`` and
-  bit 0 is the left-most (most significant) bit of the first byte (§2.2 ``encodedList``, §6.1 bitstring layout).
+  bit 0 is the left-most (most significant) bit of the first byte (§2.2 ``encodedList``, §7.1 Bitstring Encoding).
   A multi-bit value is read left to right, most significant bit first.
 - ``encodedList`` is multibase base64url without padding (prefix ``u``) of the GZIP-compressed bitstring
   (§3.3 Bitstring Generation, §3.4 Bitstring Expansion); expansion is capped in size.
@@ -46,7 +46,7 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 BITSTRING_STATUS_LIST_ENTRY = "BitstringStatusListEntry"
 BITSTRING_STATUS_LIST_CREDENTIAL = "BitstringStatusListCredential"
 BITSTRING_STATUS_LIST = "BitstringStatusList"
-MIN_ENTRIES = 131_072  # §3.2 minimumNumberOfEntries; 16 KB of 1-bit entries (§7.1 herd privacy)
+MIN_ENTRIES = 131_072  # §3.2 minimumNumberOfEntries; 16 KB of 1-bit entries (§6.1)
 MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024  # our cap on §3.4 expansion: 64 Mi one-bit entries
 ERROR_TYPE_BASE = "https://www.w3.org/ns/credentials/status-list#"
 _MULTIBASE_BASE64URL = "u"
@@ -136,7 +136,7 @@ class Bitstring:
         return bytes(self._data)
 
     def encode(self) -> str:
-        """The ``encodedList`` value (§3.3 steps 3-4)."""
+        """The ``encodedList`` value (§3.3 step 3)."""
         return _MULTIBASE_BASE64URL + b64url_encode(gzip_compress(bytes(self._data)))
 
     @classmethod
@@ -294,11 +294,12 @@ def status_list_credential(
     valid_until: datetime | None = None,
     ttl_ms: int | None = None,
     status_messages: Sequence[StatusMessage] = (),
+    subject_id: str | None = None,
     min_entries: int = MIN_ENTRIES,
 ) -> JsonObject:
     """The unsigned ``BitstringStatusListCredential`` published at ``url`` (§2.2, §3.1 Generate Algorithm).
 
-    Sign it with a format (JWT: ``application/vc+jwt``; Data Integrity: ``application/vc``) before serving it.
+    ``credentialSubject.id`` defaults to ``<url>#list``. Sign it with a format (JWT: ``application/vc+jwt``; Data Integrity: ``application/vc``) before serving it.
     """
     purposes = [status_purpose] if isinstance(status_purpose, str) else list(status_purpose)
     if not purposes or not all(isinstance(p, str) and p for p in purposes):
@@ -309,7 +310,7 @@ def status_list_credential(
     if ttl_ms is not None and (isinstance(ttl_ms, bool) or ttl_ms <= 0):
         raise ValueError("ttl must be a positive number of milliseconds")
     subject: JsonObject = {
-        "id": f"{url}#list",
+        "id": subject_id or f"{url}#list",
         "type": BITSTRING_STATUS_LIST,
         "statusPurpose": purposes[0] if len(purposes) == 1 else purposes,
         "encodedList": bitstring.encode(),
@@ -390,9 +391,9 @@ def check_status(
     min_entries: int = MIN_ENTRIES,
     max_bytes: int = MAX_DECOMPRESSED_BYTES,
 ) -> BitstringStatus:
-    """§3.2 Validate Algorithm, from step 4 on: ``status_list_credential`` is the dereferenced credential whose
-    proofs the caller has already verified (steps 3-4 raise STATUS_RETRIEVAL_ERROR / STATUS_VERIFICATION_ERROR
-    there). With ``now``, the list's ``validFrom`` / ``validUntil`` are checked too.
+    """§3.2 Validate Algorithm, steps 5-15. Step 4 is the caller's: ``status_list_credential`` is the dereferenced
+    credential whose proofs it has already verified (raising STATUS_RETRIEVAL_ERROR / STATUS_VERIFICATION_ERROR
+    itself). With ``now``, the list's ``validFrom`` / ``validUntil`` are checked too (VCDM 2.0 Validity Period).
 
     The ``id`` of the list credential is not compared with ``statusListCredential``: §2.2 says it MAY match.
     Raises BitstringStatusListError.

@@ -48,9 +48,9 @@ __all__ = ["PoolOptions", "PostgresStore", "PostgresUnavailableError", "migratio
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-N = TypeVar("N", int, float)
-Operation = Callable[[Any], Awaitable[T]]  # takes an asyncpg connection
+_T = TypeVar("_T")
+_N = TypeVar("_N", int, float)
+_Operation = Callable[[Any], Awaitable[_T]]  # takes an asyncpg connection
 
 MIGRATION_LOCK_KEY = 0x6F6964347663  # "oid4vc" in ASCII, the pg_advisory_xact_lock key for migrations
 
@@ -114,7 +114,7 @@ class PoolOptions:
         return urlunsplit(parts._replace(query=urlencode(rest))), options
 
 
-def _number(found: dict[str, str], key: str, kind: Callable[[str], N], default: N) -> N:
+def _number(found: dict[str, str], key: str, kind: Callable[[str], _N], default: _N) -> _N:
     if key not in found:
         return default
     try:
@@ -166,7 +166,7 @@ class PostgresStore:
         except TimeoutError:
             self._pool.terminate()
 
-    async def _run(self, op: Operation[T], *, transaction: bool, retry: bool) -> T:
+    async def _run(self, op: _Operation[_T], *, transaction: bool, retry: bool) -> _T:
         """Run ``op`` on a pooled connection, in a transaction if asked. A lost connection is retried once when
         ``retry`` is set and the transaction (if any) had not started to commit; otherwise the error becomes
         ``PostgresUnavailableError``."""
@@ -176,21 +176,21 @@ class PostgresStore:
                 async with self._pool.acquire() as conn:
                     try:
                         if not transaction:
-                            result: T = await op(conn)
+                            result: _T = await op(conn)
                             return result
                         tx = conn.transaction()
                         await tx.start()
                         try:
                             result = await op(conn)
                         except BaseException:
-                            if not conn.is_closed():
+                            if not _is_closed(conn):
                                 await tx.rollback()
                             raise
                         committing = True
                         await tx.commit()
                         return result
                     except Exception:
-                        lost = bool(conn.is_closed())
+                        lost = _is_closed(conn)
                         raise
             except Exception as exc:
                 if not (lost or isinstance(exc, _UNAVAILABLE)):
@@ -421,6 +421,13 @@ def _offer_from_row(row: Any) -> OfferRecord:
         tx_code_attempts=row["tx_code_attempts"],
         credential_ids=tuple(row["credential_ids"]),
     )
+
+
+def _is_closed(conn: Any) -> bool:
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:  # the pool detaches a connection from its proxy as soon as it closes
+        return True
 
 
 def _describe(exc: BaseException) -> str:

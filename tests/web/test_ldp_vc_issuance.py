@@ -76,3 +76,13 @@ async def test_signing_through_the_process_pool(
     vc, _ = await _issue(client, "OpenBadgeCredential_ldp_vc")
     await verify_proof(vc, resolve_key=_resolve, verifier=CryptoJwsVerifier(), executor=None)
     assert vc["issuer"]["id"].startswith("did:key:z6Mk")
+
+
+async def test_undefined_json_ld_term_is_refused_at_offer_time(client: AppClient) -> None:
+    from tests.conftest import ACHIEVEMENT_SUBJECT, ADMIN
+
+    subject = ACHIEVEMENT_SUBJECT | {"favouriteColour": "blue"}
+    body = {"credential_configuration_id": "OpenBadgeCredential_ldp_vc", "credential_subject": subject}
+    resp = await client.post("/admin/offers", json=body, headers=ADMIN)
+    assert resp.status == 400
+    assert "favouriteColour" in (await resp.json())["error_description"]
