@@ -27,6 +27,7 @@ __all__ = [
     "NotFoundError",
     "ProtocolError",
     "ServerError",
+    "TemporarilyUnavailableError",
     "UnknownCredentialConfigurationError",
     "UnknownCredentialIdentifierError",
     "UnsupportedGrantTypeError",
@@ -144,3 +145,10 @@ class ConflictError(ProtocolError):
 class ServerError(ProtocolError):
     error = "server_error"
     status = 500
+
+
+class TemporarilyUnavailableError(ProtocolError):
+    """RFC 6749 §4.1.2.1 ``temporarily_unavailable``: answered as 503 with Retry-After."""
+
+    error = "temporarily_unavailable"
+    status = 503

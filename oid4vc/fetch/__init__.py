@@ -1,1 +1,1 @@
-"""(reserved layer; see docs/architecture.md)"""
+"""Outbound HTTP: the ``Fetcher`` port (``base``) and its aiohttp adapter with the SSRF guard (``aiohttp``)."""

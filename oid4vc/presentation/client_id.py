@@ -72,8 +72,14 @@ _PREFIXES = frozenset(p.value for p in ClientIdPrefix)
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 
 ClientIdReason = Literal[
-    "malformed", "unsupported_prefix", "must_not_sign", "must_sign", "san_mismatch", "hash_mismatch",
-    "response_uri_mismatch", "kid_mismatch",
+    "malformed",
+    "unsupported_prefix",
+    "must_not_sign",
+    "must_sign",
+    "san_mismatch",
+    "hash_mismatch",
+    "response_uri_mismatch",
+    "kid_mismatch",
 ]
 
 

@@ -156,9 +156,7 @@ class AuthorizationRequest:
             claims["wallet_nonce"] = wallet_nonce
         return claims
 
-    def sign(
-        self, signer: JwtSigner, *, now: datetime, lifetime: timedelta, wallet_nonce: str | None = None
-    ) -> str:
+    def sign(self, signer: JwtSigner, *, now: datetime, lifetime: timedelta, wallet_nonce: str | None = None) -> str:
         """The signed Request Object served at the Request URI (§5.10.1)."""
         if not self.identity.signed:
             raise ValueError(f"{self.identity.client_id.prefix} requests are not signed")

@@ -112,7 +112,9 @@ def _vp_token(raw: object, query: DcqlQuery) -> dict[str, tuple[Presentation, ..
     return token
 
 
-def _from_params(params: Mapping[str, Any], query: DcqlQuery, *, encrypted: bool) -> AuthorizationResponse | AuthorizationErrorResponse:
+def _from_params(
+    params: Mapping[str, Any], query: DcqlQuery, *, encrypted: bool
+) -> AuthorizationResponse | AuthorizationErrorResponse:
     state = _optional_string(params, "state")
     if "error" in params:
         error = params["error"]

@@ -34,7 +34,15 @@ from typing import Any, Literal
 from oid4vc.crypto.base import JwsVerifier, SignatureError
 from oid4vc.dids.jwk import did_jwk_from_jwk
 from oid4vc.dids.resolve import did_of, resolve_offline
-from oid4vc.jose import ASYMMETRIC_JWS_ALGS, CompactJws, JsonObject, Jwk, is_private_jwk, jwk_thumbprint, parse_compact_jws
+from oid4vc.jose import (
+    ASYMMETRIC_JWS_ALGS,
+    CompactJws,
+    JsonObject,
+    Jwk,
+    is_private_jwk,
+    jwk_thumbprint,
+    parse_compact_jws,
+)
 from oid4vc.presentation.dcql import FORMAT_JWT_VC_JSON
 from oid4vc.presentation.dcql_match import PresentedCredential
 from oid4vc.presentation.errors import InvalidPresentationError
@@ -264,7 +272,11 @@ def _holder_binding(payload: JsonObject, credential: JsonObject, holder: str, ho
         return _PASSED
     cnf = payload.get("cnf")
     cnf_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
-    if isinstance(cnf_jwk, dict) and _thumbprint(cnf_jwk) is not None and _thumbprint(cnf_jwk) == _thumbprint(holder_jwk):
+    if (
+        isinstance(cnf_jwk, dict)
+        and _thumbprint(cnf_jwk) is not None
+        and _thumbprint(cnf_jwk) == _thumbprint(holder_jwk)
+    ):
         return _PASSED
     return _failed("holder_binding_mismatch", "the credential subject is not the holder that signed the VP")
 
@@ -325,7 +337,7 @@ def _enveloped_jwts(claims: JsonObject) -> list[str]:
         if isinstance(value, str):
             prefix = next((p for p in _ENVELOPE_PREFIXES if value.startswith(p)), "")
             if prefix or not value.startswith("data:"):
-                out.append(value[len(prefix):])
+                out.append(value[len(prefix) :])
                 continue
         raise _reject("malformed", "verifiableCredential entries must be VC-JWTs or enveloped VC-JWTs")
     if not out:

@@ -140,9 +140,7 @@ class Bitstring:
         return _MULTIBASE_BASE64URL + b64url_encode(gzip_compress(bytes(self._data)))
 
     @classmethod
-    def decode(
-        cls, encoded_list: str, *, status_size: int = 1, max_bytes: int = MAX_DECOMPRESSED_BYTES
-    ) -> Bitstring:
+    def decode(cls, encoded_list: str, *, status_size: int = 1, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Bitstring:
         """§3.4 Bitstring Expansion. Raises BitstringStatusListError(MALFORMED_VALUE_ERROR)."""
         if not isinstance(encoded_list, str) or not encoded_list.startswith(_MULTIBASE_BASE64URL):
             raise _malformed("encodedList must be multibase base64url (prefix 'u')")
@@ -299,7 +297,8 @@ def status_list_credential(
 ) -> JsonObject:
     """The unsigned ``BitstringStatusListCredential`` published at ``url`` (§2.2, §3.1 Generate Algorithm).
 
-    ``credentialSubject.id`` defaults to ``<url>#list``. Sign it with a format (JWT: ``application/vc+jwt``; Data Integrity: ``application/vc``) before serving it.
+    ``credentialSubject.id`` defaults to ``<url>#list``. Sign it with a format before serving it (JWT:
+    ``application/vc+jwt``; Data Integrity: ``application/vc``).
     """
     purposes = [status_purpose] if isinstance(status_purpose, str) else list(status_purpose)
     if not purposes or not all(isinstance(p, str) and p for p in purposes):
@@ -411,7 +410,10 @@ def check_status(
         raise BitstringStatusListError(
             ErrorCode.STATUS_VERIFICATION_ERROR, "statusPurpose does not match the status list"
         )
-    bitstring = Bitstring.decode(subject.get("encodedList"), status_size=parsed.status_size, max_bytes=max_bytes)
+    encoded_list = subject.get("encodedList")
+    if not isinstance(encoded_list, str):
+        raise _malformed("encodedList must be a string")
+    bitstring = Bitstring.decode(encoded_list, status_size=parsed.status_size, max_bytes=max_bytes)
     # §3.2 step 9: fewer than minimumNumberOfEntries entries is a STATUS_LIST_LENGTH_ERROR.
     if bitstring.entries < min_entries:
         raise BitstringStatusListError(

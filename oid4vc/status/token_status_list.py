@@ -126,9 +126,7 @@ class StatusList:
     def from_lst(cls, lst: str, *, bits: int, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> StatusList:
         """Decompress ``lst`` (§8.3 step 5). Raises TokenStatusListError."""
         _check_bits(bits)
-        if not isinstance(lst, str):
-            raise TokenStatusListError("lst must be a base64url string")
-        try:
+        try:  # b64url_decode refuses non-strings too
             return cls.from_bytes(inflate(b64url_decode(lst), wbits=ZLIB_WBITS, max_bytes=max_bytes), bits=bits)
         except ValueError as exc:
             raise TokenStatusListError(f"lst cannot be decompressed: {exc}") from None
@@ -140,7 +138,10 @@ class StatusList:
             raise TokenStatusListError("status_list must be a JSON object")
         if "aggregation_uri" in value and not isinstance(value["aggregation_uri"], str):
             raise TokenStatusListError("aggregation_uri must be a string")
-        return cls.from_lst(value.get("lst"), bits=_check_bits(value.get("bits")), max_bytes=max_bytes)
+        bits, lst = _check_bits(value.get("bits")), value.get("lst")
+        if not isinstance(lst, str):
+            raise TokenStatusListError("lst must be a base64url string")
+        return cls.from_lst(lst, bits=bits, max_bytes=max_bytes)
 
 
 def status_list_token_claims(
@@ -278,7 +279,7 @@ def verify_status_list_token(
         raise TokenStatusListError("ttl must be a positive number")
     return StatusListToken(
         uri=sub,
-        iat=int(iat),
+        iat=int(claims["iat"]),
         exp=None if exp is None else int(exp),
         ttl=ttl,
         status_list=StatusList.from_json(claims["status_list"], max_bytes=max_bytes),

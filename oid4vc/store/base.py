@@ -25,8 +25,13 @@ __all__ = [
     "RedeemOutcome",
     "RedeemResult",
     "Store",
+    "StoreUnavailableError",
     "TxCodeSpec",
 ]
+
+
+class StoreUnavailableError(ConnectionError):
+    """The database cannot be reached right now (answered as 503 with Retry-After; nothing was written)."""
 
 
 class OfferState(enum.StrEnum):

@@ -27,13 +27,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
 from oid4vc.store.base import (
+    StoreUnavailableError,
     AccessTokenRecord,
     IssuedCredentialRecord,
     OfferRecord,
@@ -43,8 +43,9 @@ from oid4vc.store.base import (
     TxCodeSpec,
 )
 from oid4vc.store.redeem import decide_redeem
+from oid4vc.store.schema import migrations
 
-__all__ = ["PoolOptions", "PostgresStore", "PostgresUnavailableError", "migrations"]
+__all__ = ["PoolOptions", "PostgresStore", "PostgresUnavailableError"]
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 _URL_OPTIONS = frozenset({"pool_min_size", "pool_max_size", "command_timeout", "connect_timeout"})
 
 
-class PostgresUnavailableError(ConnectionError):
+class PostgresUnavailableError(StoreUnavailableError):
     """PostgreSQL could not be reached, or dropped the connection, while running a store operation."""
 
 
@@ -121,13 +122,6 @@ def _number(found: dict[str, str], key: str, kind: Callable[[str], _N], default:
         return kind(found[key])
     except ValueError:
         raise ValueError(f"store URL: {key} must be a number") from None
-
-
-def migrations(dialect: str = "postgres") -> list[tuple[int, str]]:
-    """(version, SQL) pairs, in order, from the package's ``migrations/<dialect>/NNNN_*.sql`` files."""
-    folder = resources.files("oid4vc.store") / "migrations" / dialect
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
-    return [(int(f.name.split("_", 1)[0]), f.read_text(encoding="utf-8")) for f in files]
 
 
 class PostgresStore:
@@ -363,7 +357,7 @@ async def _migrate(conn: Any) -> list[int]:
     )
     done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
     applied: list[int] = []
-    for version, sql in migrations():
+    for version, sql in migrations("postgres"):
         if version not in done:
             await conn.execute(sql)  # no arguments: the simple query protocol runs every statement in the file
             await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)

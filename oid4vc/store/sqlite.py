@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +28,14 @@ from oid4vc.store.base import (
     TxCodeSpec,
 )
 from oid4vc.store.redeem import decide_redeem
+from oid4vc.store.schema import migrations
 
-__all__ = ["SqliteStore", "migrations"]
+__all__ = ["SqliteStore"]
 
 _OFFER_COLUMNS = (
     "id, credential_configuration_ids, credential_subject, pre_authorized_code_hash, pre_authorized_code, "
     "reference, tx_code, tx_code_hash, created_at, expires_at, by_reference, state, tx_code_attempts"
 )
-
-
-def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
-    """(version, SQL) pairs, in order, from the package's ``migrations/<dialect>/NNNN_*.sql`` files."""
-    folder = resources.files("oid4vc.store") / "migrations" / dialect
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
-    return [(int(f.name.split("_", 1)[0]), f.read_text(encoding="utf-8")) for f in files]
 
 
 def _ts(at: datetime) -> float:
@@ -74,7 +67,7 @@ class SqliteStore:
         async with self._transaction() as conn:
             row = await (await conn.execute("PRAGMA user_version")).fetchone()
             current = int(row[0]) if row else 0
-            for version, sql in migrations():
+            for version, sql in migrations("sqlite"):
                 if version > current:
                     for statement in sql.split(";"):
                         if statement.strip():
@@ -154,7 +147,12 @@ class SqliteStore:
                 "pre_authorized_code = CASE WHEN ? THEN pre_authorized_code ELSE NULL END WHERE id = ?",
                 (decision.new_state.value, decision.attempts, keep_code, offer.id),
             )
-            updated = replace(offer, state=decision.new_state, tx_code_attempts=decision.attempts)
+            updated = replace(
+                offer,
+                state=decision.new_state,
+                tx_code_attempts=decision.attempts,
+                pre_authorized_code=offer.pre_authorized_code if keep_code else None,
+            )
             if decision.result.outcome is RedeemOutcome.REDEEMED:
                 await conn.execute(
                     "INSERT INTO access_tokens (token_hash, offer_id, credential_configuration_ids, expires_at) "

@@ -14,7 +14,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from oid4vc.context import request_id as current_request_id
-from oid4vc.errors import ProtocolError, ServerError
+from oid4vc.errors import ProtocolError, ServerError, TemporarilyUnavailableError
+from oid4vc.store.base import StoreUnavailableError
 from oid4vc.web.responses import NO_STORE
 
 __all__ = ["error_middleware", "request_id_key"]
@@ -40,6 +41,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         error = "not_found" if exc.status == 404 else "method_not_allowed" if exc.status == 405 else "invalid_request"
         response = web.json_response({"error": error, "error_description": exc.reason}, status=exc.status,
                                      headers=NO_STORE)
+    except StoreUnavailableError as exc:
+        log.warning("store unavailable on %s %s rid=%s: %s", request.method, request.path, request_id, exc)
+        unavailable = TemporarilyUnavailableError("the service is temporarily unavailable; retry shortly")
+        response = web.json_response(unavailable.to_body(), status=503, headers=NO_STORE | {"Retry-After": "2"})
     except Exception:
         log.exception("unhandled error on %s %s rid=%s", request.method, request.path, request_id)
         err = ServerError("internal error; see the server log for request id " + request_id)

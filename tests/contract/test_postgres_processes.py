@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from oid4vc.store.base import OfferState, RedeemOutcome
-from oid4vc.store.postgres import PoolOptions, PostgresStore, PostgresUnavailableError, migrations
+from oid4vc.store.postgres import PoolOptions, PostgresStore, PostgresUnavailableError
+from oid4vc.store.schema import migrations
 from tests.contract.conftest import PostgresServer
 from tests.contract.test_store import T0, offer, redeem
 
@@ -44,7 +45,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 
 
 def test_migrations_are_numbered_in_order() -> None:
-    versions = [v for v, _ in migrations()]
+    versions = [v for v, _ in migrations("postgres")]
     assert versions == sorted(versions) and versions[0] == 1 and len(set(versions)) == len(versions)
     assert versions == [v for v, _ in migrations("sqlite")]  # both dialects describe the same schema history
 

@@ -21,7 +21,8 @@ from oid4vc.store.base import (
 )
 from oid4vc.store.memory import MemoryStore
 from oid4vc.store.postgres import PostgresStore
-from oid4vc.store.sqlite import SqliteStore, migrations
+from oid4vc.store.schema import migrations
+from oid4vc.store.sqlite import SqliteStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -66,7 +67,10 @@ async def test_offer_round_trip(store: Store) -> None:
 
 async def test_redeem_once_then_token_exists(store: Store) -> None:
     await store.create_offer(offer())
-    assert await redeem(store, "code1") is RedeemOutcome.REDEEMED
+    result = await store.redeem_pre_authorized_code("code1", tx_code_hash=None, now=T0, max_tx_code_attempts=3,
+                                                    access_token=token(1))
+    assert result.outcome is RedeemOutcome.REDEEMED
+    assert result.offer is not None and result.offer.pre_authorized_code is None
     assert await redeem(store, "code1", n=2) is RedeemOutcome.ALREADY_REDEEMED
     tok = await store.get_access_token("tok1", now=T0)
     assert tok is not None and tok.offer_id == "o1" and tok.credential_configuration_ids == ("cfg",)
@@ -142,8 +146,9 @@ async def test_record_issuance_once_per_token_and_configuration(store: Store) ->
 
 
 def test_migrations_are_numbered_in_order() -> None:
-    versions = [v for v, _ in migrations()]
-    assert versions == sorted(versions) and versions[0] == 1 and len(set(versions)) == len(versions)
+    for dialect in ("sqlite", "postgres"):
+        versions = [v for v, _ in migrations(dialect)]
+        assert versions == sorted(versions) and versions[0] == 1 and len(set(versions)) == len(versions)
 
 
 async def test_sqlite_reopen_keeps_data_and_schema_version(tmp_path: Path) -> None:

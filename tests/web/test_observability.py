@@ -49,3 +49,20 @@ async def test_metrics_exposition(client: AppClient) -> None:
     assert 'oid4vc_issued_credentials_total{format="jwt_vc_json"} 1' in text
     assert 'oid4vc_http_request_seconds_bucket{route="/credential",le="+Inf"} 1' in text
     assert 'oid4vc_events_total{type="token.issued",error=""} 1' in text
+
+
+async def test_store_outage_is_503_with_retry_after(client: AppClient) -> None:
+    from oid4vc.store.base import StoreUnavailableError
+
+    assert client.app is not None
+    store = client.app[issuer_key].store
+
+    async def down(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailableError("connection refused")
+
+    store.add_nonce = down  # type: ignore[method-assign]
+    resp = await client.post("/nonce")
+    assert resp.status == 503 and resp.headers["Retry-After"] == "2"
+    assert (await resp.json())["error"] == "temporarily_unavailable"
+    store.get_offer = down  # type: ignore[method-assign]
+    assert (await client.get("/readyz")).status == 503

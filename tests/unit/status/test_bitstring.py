@@ -50,7 +50,7 @@ def independent_value(bits: str, index: int, size: int = 1) -> int:
     return int(bits[index * size : (index + 1) * size], 2)
 
 
-def entry(index: int | str = "5", purpose: str = "revocation", **extra: Any) -> dict[str, Any]:
+def entry(index: Any = "5", purpose: str = "revocation", **extra: Any) -> dict[str, Any]:
     return {
         "id": f"{LIST_URL}#{index}",
         "type": "BitstringStatusListEntry",
@@ -63,8 +63,12 @@ def entry(index: int | str = "5", purpose: str = "revocation", **extra: Any) -> 
 
 def list_credential(bitstring: Bitstring, purpose: Any = "revocation", **subject: Any) -> dict[str, Any]:
     cred = status_list_credential(
-        url=LIST_URL, issuer="did:example:issuer", bitstring=bitstring, status_purpose="revocation",
-        valid_from=T0, min_entries=1,
+        url=LIST_URL,
+        issuer="did:example:issuer",
+        bitstring=bitstring,
+        status_purpose="revocation",
+        valid_from=T0,
+        min_entries=1,
     )
     cred["credentialSubject"]["statusPurpose"] = purpose
     cred["credentialSubject"].update(subject)
@@ -255,7 +259,9 @@ def test_bitstring_refuses_bad_sizes_indexes_and_values() -> None:
 
 
 def test_entry_json_uses_a_string_index_and_an_id_with_the_index_fragment() -> None:
-    built = BitstringStatusListEntry(status_list_credential=LIST_URL, status_list_index=94567, status_purpose="revocation")
+    built = BitstringStatusListEntry(
+        status_list_credential=LIST_URL, status_list_index=94567, status_purpose="revocation"
+    )
     assert built.to_json() == {
         "id": f"{LIST_URL}#94567",
         "type": "BitstringStatusListEntry",
@@ -439,13 +445,21 @@ def test_validity_period_of_the_list_is_checked_when_now_is_given() -> None:
 
 
 def test_message_purpose_returns_the_message() -> None:
-    messages = [StatusMessage(0, "pending_review"), StatusMessage(1, "accepted"), StatusMessage(2, "rejected"),
-                StatusMessage(3, "undefined")]
+    messages = [
+        StatusMessage(0, "pending_review"),
+        StatusMessage(1, "accepted"),
+        StatusMessage(2, "rejected"),
+        StatusMessage(3, "undefined"),
+    ]
     bitstring = Bitstring(MIN_ENTRIES, status_size=2)
     bitstring.set(492847 % MIN_ENTRIES, 2)
     cred = status_list_credential(
-        url=LIST_URL, issuer={"id": "did:example:issuer", "type": ["Profile"]}, bitstring=bitstring,
-        status_purpose="message", valid_from=T0, status_messages=messages,
+        url=LIST_URL,
+        issuer={"id": "did:example:issuer", "type": ["Profile"]},
+        bitstring=bitstring,
+        status_purpose="message",
+        valid_from=T0,
+        status_messages=messages,
     )
     assert cred["credentialSubject"]["statusSize"] == 2 and len(cred["credentialSubject"]["statusMessages"]) == 4
     index = str(492847 % MIN_ENTRIES)
@@ -455,7 +469,11 @@ def test_message_purpose_returns_the_message() -> None:
     one_bit = Bitstring()
     one_bit.set(3, 1)
     cred = status_list_credential(
-        url=LIST_URL, issuer="did:example:issuer", bitstring=one_bit, status_purpose="message", valid_from=T0,
+        url=LIST_URL,
+        issuer="did:example:issuer",
+        bitstring=one_bit,
+        status_purpose="message",
+        valid_from=T0,
         status_messages=[StatusMessage(0, "ok"), StatusMessage(1, "flagged")],
     )
     assert check_status(entry("3", purpose="message"), cred).message == "flagged"
@@ -467,8 +485,13 @@ def test_message_purpose_returns_the_message() -> None:
 
 def test_status_list_credential_members() -> None:
     cred = status_list_credential(
-        url=LIST_URL, issuer="did:example:issuer", bitstring=Bitstring(), status_purpose=["revocation", "suspension"],
-        valid_from=T0, valid_until=datetime(2026, 11, 23, 13, 0, tzinfo=UTC), ttl_ms=300_000,
+        url=LIST_URL,
+        issuer="did:example:issuer",
+        bitstring=Bitstring(),
+        status_purpose=["revocation", "suspension"],
+        valid_from=T0,
+        valid_until=datetime(2026, 11, 23, 13, 0, tzinfo=UTC),
+        ttl_ms=300_000,
     )
     assert cred["@context"] == ["https://www.w3.org/ns/credentials/v2"]
     assert cred["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
@@ -494,7 +517,10 @@ def test_status_list_credential_members() -> None:
 )
 def test_status_list_credential_refuses_invalid_input(kwargs: dict[str, Any]) -> None:
     base: dict[str, Any] = {
-        "url": LIST_URL, "issuer": "did:example:issuer", "bitstring": Bitstring(), "status_purpose": "revocation",
+        "url": LIST_URL,
+        "issuer": "did:example:issuer",
+        "bitstring": Bitstring(),
+        "status_purpose": "revocation",
         "valid_from": T0,
     }
     with pytest.raises(ValueError):

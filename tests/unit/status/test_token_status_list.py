@@ -171,7 +171,9 @@ def test_status_list_misuse() -> None:
         with pytest.raises(ValueError):
             status_list.set(0, value)
     assert StatusList(1, bits=8).to_json(aggregation_uri="https://example.com/agg") == {
-        "bits": 8, "lst": StatusList(1, bits=8).lst(), "aggregation_uri": "https://example.com/agg"
+        "bits": 8,
+        "lst": StatusList(1, bits=8).lst(),
+        "aggregation_uri": "https://example.com/agg",
     }
 
 
@@ -236,8 +238,14 @@ def _sample_list() -> StatusList:
 
 def test_sign_and_verify_round_trip(key: SigningKey) -> None:
     token = sign_status_list_token(
-        key, uri=URI, status_list=_sample_list(), now=T0, exp=T0 + timedelta(hours=1), ttl=600,
-        iss="https://issuer.example", header={"x5c": ["MIIB"], "typ": "JWT"},
+        key,
+        uri=URI,
+        status_list=_sample_list(),
+        now=T0,
+        exp=T0 + timedelta(hours=1),
+        ttl=600,
+        iss="https://issuer.example",
+        header={"x5c": ["MIIB"], "typ": "JWT"},
     )
     verified = verify_status_list_token(token, uri=URI, jwk=key.public_jwk, verifier=CryptoJwsVerifier(), now=T0)
     assert verified.header["typ"] == "statuslist+jwt" and verified.header["x5c"] == ["MIIB"]
