@@ -34,7 +34,6 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "tls_cert", None):
         server |= {"tls_cert": args.tls_cert, "tls_key": args.tls_key}
     if args.config is None:
-        server.setdefault("dev_mode", True)
         server["dev_mode"] = True
     return load_settings(args.config, overrides={"server": server})
 
@@ -80,6 +79,79 @@ def _keys(args: argparse.Namespace) -> int:
     for stored in ring.all():
         print(f"{stored.key.kid}  {stored.key.alg:6}  {'active' if stored.active else 'retired'}  {stored.created}")
     return 0
+
+
+def _sign(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from oid4vc.config import CredentialConfigurationSettings
+    from oid4vc.crypto.keystore import KeyRing
+    from oid4vc.formats.base import PreflightError
+    from oid4vc.formats.registry import build_formats
+    from oid4vc.ler import LerValidationError
+    from oid4vc.services.signing import pick_format, sign_document
+
+    settings = _settings(args)
+    now = SystemClock().now()
+    keys = KeyRing.load_or_create(settings.server.data_dir / "keys", now=now)
+    document = json.loads(Path(args.credential).read_text(encoding="utf-8"))
+    formats = build_formats(public_url=settings.public_url, jsonld_executor=None)
+    config = CredentialConfigurationSettings(format=args.format, jwt_profile=args.jwt_profile, ldp_suite=args.ldp_suite)
+    try:
+        signed = asyncio.run(
+            sign_document(
+                document, fmt=pick_format(formats, args.format), config=config, settings=settings, keys=keys, now=now
+            )
+        )
+    except (LerValidationError, PreflightError, ValueError) as exc:
+        print(f"cannot sign: {exc}", file=sys.stderr)
+        return 1
+    print(signed if isinstance(signed, str) else json.dumps(signed, indent=2))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from oid4vc.crypto.keys import CryptoJwsVerifier
+    from oid4vc.fetch.aiohttp import GuardedFetcher
+    from oid4vc.services.credential_verification import CredentialVerifier
+    from oid4vc.services.key_resolution import KeyResolver
+
+    text = (sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")).strip()
+    raw: Any = json.loads(text) if text.startswith("{") else text
+
+    async def run() -> Any:
+        fetcher = GuardedFetcher(allow_http=args.allow_private, allow_private=args.allow_private)
+        crypto = CryptoJwsVerifier()
+        verifier = CredentialVerifier(
+            keys=KeyResolver(fetcher, SystemClock()),
+            jws=crypto,
+            raw=crypto,
+            clock=SystemClock(),
+            trusted_issuers=args.trust or None,
+        )
+        try:
+            return await verifier.verify(raw)
+        finally:
+            await fetcher.close()
+
+    result = asyncio.run(run())
+    report = {
+        "format": result.format,
+        "valid": result.valid,
+        "issuer": result.issuer,
+        "holder": result.holder,
+        "checks": {k: v.to_json() for k, v in result.checks.items()},
+    }
+    if args.json:
+        print(json.dumps(report | {"credential": result.claims}, indent=2))
+    else:
+        print(f"format: {result.format}\nissuer: {result.issuer}\nholder: {result.holder}")
+        for name, check in result.checks.items():
+            print(f"  {name:15} {check.outcome:8} {check.reason}")
+        print("VALID" if result.valid else "INVALID")
+    return 0 if result.valid else 1
 
 
 def _admin_request(url: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -163,6 +235,21 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("keys_command", choices=["list", "rotate"])
     keys.add_argument("--kty", choices=["EC", "OKP"], default="EC")
     keys.set_defaults(func=_keys)
+
+    sign = sub.add_parser("sign", help="sign a credential document with the issuer keys (outside a wallet flow)")
+    server_options(sign)
+    sign.add_argument("credential", help="JSON file with the unsigned credential")
+    sign.add_argument("--format", default="ldp_vc", choices=["ldp_vc", "jwt_vc_json"])
+    sign.add_argument("--jwt-profile", default="ob3", choices=["ob3", "vcdm11"])
+    sign.add_argument("--ldp-suite", default="eddsa-rdfc-2022", choices=["eddsa-rdfc-2022", "Ed25519Signature2020"])
+    sign.set_defaults(func=_sign)
+
+    verify = sub.add_parser("verify", help="verify a credential (JSON-LD, VC-JWT or SD-JWT VC); exit 1 if invalid")
+    verify.add_argument("file", help="file with the credential, or - for standard input")
+    verify.add_argument("--trust", action="append", help="trusted issuer DID (repeatable); default: no trust list")
+    verify.add_argument("--allow-private", action="store_true", help="dev: allow http and private addresses")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=_verify)
 
     offer = sub.add_parser("offer", help="create credential offers through the admin API")
     offer_sub = offer.add_subparsers(dest="offer_command", required=True)

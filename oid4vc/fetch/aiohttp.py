@@ -19,7 +19,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-from oid4vc.fetch.base import FetchError, Fetched
+from oid4vc.fetch.base import Fetched, FetchError
 
 __all__ = ["GuardedFetcher", "is_public_address"]
 

@@ -179,13 +179,16 @@ def sign_status_list_token(
     exp: datetime | None = None,
     ttl: int | None = None,
     iss: str | None = None,
+    aggregation_uri: str | None = None,
     header: JsonObject | None = None,
 ) -> str:
     """A compact Status List Token (§5.1), served with Content-Type ``application/statuslist+jwt`` (§8.2).
 
     ``header`` adds members such as ``x5c`` (HAIP); ``typ`` is always ``statuslist+jwt``.
     """
-    claims = status_list_token_claims(uri=uri, status_list=status_list, iat=now, exp=exp, ttl=ttl, iss=iss)
+    claims = status_list_token_claims(
+        uri=uri, status_list=status_list, iat=now, exp=exp, ttl=ttl, iss=iss, aggregation_uri=aggregation_uri
+    )
     return signer.sign(dict(header or {}) | {"typ": TYP}, claims)
 
 

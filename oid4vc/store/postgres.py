@@ -33,13 +33,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 
 from oid4vc.store.base import (
-    StoreUnavailableError,
     AccessTokenRecord,
     IssuedCredentialRecord,
     OfferRecord,
     OfferState,
     RedeemOutcome,
     RedeemResult,
+    StoreUnavailableError,
     TxCodeSpec,
 )
 from oid4vc.store.redeem import decide_redeem

@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import secrets
 from collections.abc import AsyncIterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,11 +19,8 @@ from oid4vc.clock import Clock, SystemClock
 from oid4vc.config import Settings
 from oid4vc.crypto.keys import CryptoJwsVerifier
 from oid4vc.crypto.keystore import KeyRing
-from oid4vc.formats.base import CredentialFormat
-from oid4vc.formats.jwt_vc import JwtVcJson
 from oid4vc.formats.ldp_vc import prime_context_cache
-from oid4vc.formats.ldp_vc_format import LdpVc
-from oid4vc.formats.sd_jwt_vc_format import DcSdJwt
+from oid4vc.formats.registry import build_formats
 from oid4vc.issuance.metadata import well_known_path
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.issuance import IssuerService
@@ -38,7 +35,7 @@ from oid4vc.web.keys import admin_token_key, issuer_key, settings_key
 from oid4vc.web.metrics import Metrics, metrics_key, metrics_middleware
 from oid4vc.web.middlewares import error_middleware
 
-__all__ = ["create_app", "load_admin_token", "open_store"]
+__all__ = ["create_app", "jsonld_pool", "load_admin_token", "open_store"]
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL = 300.0
@@ -76,15 +73,7 @@ async def open_store(settings: Settings) -> Store:
     return await SqliteStore.open(path)
 
 
-def _formats(settings: Settings, jsonld_executor: Executor | None) -> dict[str, CredentialFormat]:
-    return {
-        "jwt_vc_json": JwtVcJson(),
-        "ldp_vc": LdpVc(jsonld_executor),
-        "dc+sd-jwt": DcSdJwt(public_url=settings.public_url),
-    }
-
-
-def _jsonld_pool(workers: int) -> ProcessPoolExecutor | None:
+def jsonld_pool(workers: int) -> ProcessPoolExecutor | None:
     """Worker processes for JSON-LD canonicalization (2-50 ms of GIL-holding work per credential)."""
     if workers == 0:
         return None
@@ -114,8 +103,8 @@ def create_app(
     async def services(app: web.Application) -> AsyncIterator[None]:
         the_store = store or await open_store(settings)
         ring = keys or KeyRing.load_or_create(settings.server.data_dir / "keys", now=the_clock.now())
-        pool = _jsonld_pool(settings.server.jsonld_workers)
-        formats = _formats(settings, pool)
+        pool = jsonld_pool(settings.server.jsonld_workers)
+        formats = build_formats(public_url=settings.public_url, jsonld_executor=pool)
         missing = {c.format for c in settings.credential_configurations.values()} - formats.keys()
         if missing:
             raise RuntimeError(f"credential configurations use formats this build cannot sign: {sorted(missing)}")

@@ -381,8 +381,9 @@ def test_claims_builder_refuses_bad_ttl_and_exp() -> None:
 
 
 def test_aggregation_uri_is_exposed(key: SigningKey) -> None:
-    claims = _claims(status_list=StatusList(8).to_json(aggregation_uri="https://example.com/agg"))
-    assert _verify(_forge({"alg": key.alg, "typ": TYP}, claims, key), key).aggregation_uri == "https://example.com/agg"
+    agg = "https://example.com/agg"
+    token = sign_status_list_token(key, uri=URI, status_list=StatusList(8), now=T0, aggregation_uri=agg)
+    assert _verify(token, key).aggregation_uri == agg
 
 
 # --- Referenced Token -------------------------------------------------------------------------------------

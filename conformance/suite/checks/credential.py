@@ -1,0 +1,457 @@
+"""Credential Endpoint (OpenID4VCI 1.0 §8), key proofs (App. F.1, F.4) and the issued credential (App. A).
+
+Negative cases mirror the OpenID Foundation issuer modules (``fail-invalid-nonce``, ``fail-invalid-jwt-proof-
+signature``, ``fail-missing-proof``, ``fail-unknown-credential-configuration``, ``fail-unknown-credential-
+identifier``) plus the App. F.4 verification rules one by one. Each negative check gets its own access token
+when the offer source allows it, so one wrongly accepted request cannot change the next check's answer.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from conformance.suite.context import SuiteContext, random_value
+from conformance.suite.credentials import (
+    SUPPORTED_FORMATS,
+    CredentialFormatError,
+    binding_thumbprints,
+    inspect_credential,
+)
+from conformance.suite.expect import expect_error, seen
+from conformance.suite.http import HttpResponse
+from conformance.suite.model import CheckModule, Level, Outcome, Skip, failed, passed, warned
+from conformance.suite.wallet import HolderKey
+
+__all__ = ["MODULE"]
+
+MODULE = CheckModule("credential")
+MUST, SHOULD = Level.MUST, Level.SHOULD
+DAY = 24 * 3600
+
+
+async def _with_proof(ctx: SuiteContext, **mutations: Any) -> HttpResponse:
+    """A credential request whose single proof is mutated as given (a fresh c_nonce unless ``nonce=``)."""
+    token = await ctx.token_for_negative_check()
+    proof = await ctx.proof(await ctx.new_key(), **mutations)
+    return await ctx.credential_request(token, await ctx.request_body([proof]))
+
+
+async def _with_body(ctx: SuiteContext, body: Any) -> HttpResponse:
+    return await ctx.credential_request(await ctx.token_for_negative_check(), body)
+
+
+async def _needs_nonce_endpoint(ctx: SuiteContext) -> None:
+    if await ctx.nonce_endpoint() is None:
+        raise Skip("the issuer has no nonce_endpoint, so proofs carry no c_nonce")
+
+
+async def _valid_body(ctx: SuiteContext) -> dict[str, Any]:
+    return await ctx.request_body([await ctx.proof(await ctx.new_key())])
+
+
+# -- access token (RFC 6750) -------------------------------------------------------------------------------
+
+
+@MODULE.check(
+    "RFC6750-3-missing_token",
+    section="OpenID4VCI 1.0 §8.3.1.1; RFC 6750 §3",
+    level=MUST,
+    description="A credential request without an access token gets HTTP 401 with a WWW-Authenticate challenge",
+)
+async def missing_token(ctx: SuiteContext) -> Outcome:
+    resp = await ctx.credential_request(None, await _valid_body(ctx))
+    challenge = resp.headers.get("WWW-Authenticate", "")
+    if resp.status != 401:
+        return failed(f"{seen(resp)}; expected HTTP 401")
+    if not challenge.lower().startswith(("bearer", "dpop")):
+        return failed(f"WWW-Authenticate is {challenge!r}; expected a Bearer or DPoP challenge")
+    return passed(f"WWW-Authenticate: {challenge[:80]}")
+
+
+@MODULE.check(
+    "RFC6750-3.1-invalid_token",
+    section="OpenID4VCI 1.0 §8.3.1.1; RFC 6750 §3.1",
+    level=MUST,
+    description="An unknown access token gets HTTP 401 with WWW-Authenticate error=\"invalid_token\"",
+)
+async def invalid_token(ctx: SuiteContext) -> Outcome:
+    resp = await ctx.credential_request(random_value(), await _valid_body(ctx))
+    challenge = resp.headers.get("WWW-Authenticate", "")
+    if resp.status != 401:
+        return failed(f"{seen(resp)}; expected HTTP 401")
+    if 'error="invalid_token"' not in challenge:
+        return failed(f"WWW-Authenticate is {challenge!r}; expected error=\"invalid_token\"")
+    return passed()
+
+
+# -- request structure (§8.2, §8.3.1.2) --------------------------------------------------------------------
+
+
+@MODULE.check(
+    "VCI-8.2-missing_proofs",
+    section="OpenID4VCI 1.0 §8.2, §8.3.1.2",
+    level=MUST,
+    description="A request without proofs for a key-bound configuration is refused with HTTP 400 invalid_proof",
+)
+async def missing_proofs(ctx: SuiteContext) -> Outcome:
+    if "proof_types_supported" not in await ctx.config():
+        raise Skip("the configuration does not require proofs")
+    return expect_error(await _with_body(ctx, await ctx.request_body(None)), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-8.3.1.2-unknown_credential_configuration",
+    section="OpenID4VCI 1.0 §8.3.1.2",
+    level=MUST,
+    description="An unknown credential_configuration_id is refused with HTTP 400 unknown_credential_configuration",
+)
+async def unknown_credential_configuration(ctx: SuiteContext) -> Outcome:
+    body = await _valid_body(ctx)
+    body["credential_configuration_id"] = "conformance-unknown-" + random_value()
+    return expect_error(await _with_body(ctx, body), "unknown_credential_configuration")
+
+
+@MODULE.check(
+    "VCI-8.3.1.2-unknown_credential_identifier",
+    section="OpenID4VCI 1.0 §8.2, §8.3.1.2",
+    level=MUST,
+    description="An unknown credential_identifier is refused with HTTP 400 unknown_credential_identifier "
+    "(or invalid_credential_request when no identifiers were issued)",
+)
+async def unknown_credential_identifier(ctx: SuiteContext) -> Outcome:
+    body = await _valid_body(ctx)
+    del body["credential_configuration_id"]
+    body["credential_identifier"] = "conformance-unknown-" + random_value()
+    return expect_error(await _with_body(ctx, body), "unknown_credential_identifier", "invalid_credential_request")
+
+
+@MODULE.check(
+    "VCI-8.2-both_identifiers",
+    section="OpenID4VCI 1.0 §8.2, §8.3.1.2",
+    level=MUST,
+    description="credential_identifier together with credential_configuration_id is refused with HTTP 400 "
+    "invalid_credential_request",
+)
+async def both_identifiers(ctx: SuiteContext) -> Outcome:
+    body = await _valid_body(ctx)
+    body["credential_identifier"] = "conformance-" + random_value()
+    return expect_error(await _with_body(ctx, body), "invalid_credential_request")
+
+
+@MODULE.check(
+    "VCI-8.3.1.2-malformed_json",
+    section="OpenID4VCI 1.0 §8.2, §8.3.1.2",
+    level=MUST,
+    description="A body that is not JSON is refused with HTTP 400 invalid_credential_request",
+)
+async def malformed_json(ctx: SuiteContext) -> Outcome:
+    token = await ctx.token_for_negative_check()
+    resp = await ctx.credential_request(token, None, raw=b'{"credential_configuration_id": ')
+    return expect_error(resp, "invalid_credential_request")
+
+
+@MODULE.check(
+    "VCI-8.3.1.2-body_not_object",
+    section="OpenID4VCI 1.0 §8.2, §8.3.1.2",
+    level=MUST,
+    description="A JSON body that is not an object is refused with HTTP 400 invalid_credential_request",
+)
+async def body_not_object(ctx: SuiteContext) -> Outcome:
+    return expect_error(await _with_body(ctx, [await _valid_body(ctx)]), "invalid_credential_request")
+
+
+@MODULE.check(
+    "VCI-8.2-proofs_two_types",
+    section="OpenID4VCI 1.0 §8.2, §8.3.1.2",
+    level=MUST,
+    description="proofs with two proof types is refused with HTTP 400 (invalid_credential_request or "
+    "invalid_proof)",
+)
+async def proofs_two_types(ctx: SuiteContext) -> Outcome:
+    body = await _valid_body(ctx)
+    body["proofs"]["attestation"] = [body["proofs"]["jwt"][0]]
+    return expect_error(await _with_body(ctx, body), "invalid_credential_request", "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-8.2-proofs_empty",
+    section="OpenID4VCI 1.0 §8.2, App. F",
+    level=MUST,
+    description="proofs.jwt as an empty array is refused with HTTP 400 (invalid_credential_request or "
+    "invalid_proof)",
+)
+async def proofs_empty(ctx: SuiteContext) -> Outcome:
+    body = await ctx.request_body([])
+    return expect_error(await _with_body(ctx, body), "invalid_credential_request", "invalid_proof")
+
+
+# -- key proofs (App. F.1, F.4) ----------------------------------------------------------------------------
+
+
+@MODULE.check(
+    "VCI-8.3.1.2-invalid_nonce",
+    section="OpenID4VCI 1.0 §8.3.1.2, App. F.4",
+    level=MUST,
+    description="A proof whose nonce was never issued is refused with HTTP 400 invalid_nonce",
+)
+async def invalid_nonce(ctx: SuiteContext) -> Outcome:
+    await _needs_nonce_endpoint(ctx)
+    return expect_error(await _with_proof(ctx, nonce=random_value()), "invalid_nonce")
+
+
+@MODULE.check(
+    "VCI-F.1-missing_nonce",
+    section="OpenID4VCI 1.0 App. F.1, §8.3.1.2",
+    level=MUST,
+    description="A proof without nonce (the issuer has a Nonce Endpoint) is refused with HTTP 400 invalid_proof",
+)
+async def missing_nonce(ctx: SuiteContext) -> Outcome:
+    await _needs_nonce_endpoint(ctx)
+    return expect_error(await _with_proof(ctx, nonce=None), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.1-wrong_aud",
+    section="OpenID4VCI 1.0 App. F.1, §8.2",
+    level=MUST,
+    description="A proof whose aud is not the Credential Issuer Identifier is refused with HTTP 400 invalid_proof",
+)
+async def wrong_aud(ctx: SuiteContext) -> Outcome:
+    return expect_error(await _with_proof(ctx, audience="https://attacker.example"), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.1-missing_iat",
+    section="OpenID4VCI 1.0 App. F.1, F.4",
+    level=MUST,
+    description="A proof without iat is refused with HTTP 400 invalid_proof",
+)
+async def missing_iat(ctx: SuiteContext) -> Outcome:
+    return expect_error(await _with_proof(ctx, drop=("iat",)), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.4-stale_iat",
+    section="OpenID4VCI 1.0 App. F.4, §13.8",
+    level=SHOULD,
+    description="A proof with iat one day in the past is refused with invalid_proof (F.4 lets an issuer judge "
+    "freshness by a server-timestamped nonce instead, hence SHOULD)",
+)
+async def stale_iat(ctx: SuiteContext) -> Outcome:
+    return expect_error(await _with_proof(ctx, iat=time.time() - DAY), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.4-future_iat",
+    section="OpenID4VCI 1.0 App. F.4, §13.8",
+    level=SHOULD,
+    description="A proof with iat one day in the future is refused with invalid_proof (only seconds or "
+    "minutes of skew are reasonable)",
+)
+async def future_iat(ctx: SuiteContext) -> Outcome:
+    return expect_error(await _with_proof(ctx, iat=time.time() + DAY), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.4-bad_signature",
+    section="OpenID4VCI 1.0 App. F.4",
+    level=MUST,
+    description="A proof signed by another key than the one in its header is refused with HTTP 400 invalid_proof",
+)
+async def bad_signature(ctx: SuiteContext) -> Outcome:
+    other = await ctx.new_key()
+    return expect_error(await _with_proof(ctx, signer=other), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.1-alg_none",
+    section="OpenID4VCI 1.0 App. F.1, F.4",
+    level=MUST,
+    description="An unsigned proof (alg none) is refused with HTTP 400 invalid_proof",
+)
+async def alg_none(ctx: SuiteContext) -> Outcome:
+    return expect_error(await _with_proof(ctx, header={"alg": "none"}, signer=None), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.1-alg_mac",
+    section="OpenID4VCI 1.0 App. F.1, F.4",
+    level=MUST,
+    description="A MAC-protected proof (HS256, keyed with the public key) is refused with HTTP 400 invalid_proof",
+)
+async def alg_mac(ctx: SuiteContext) -> Outcome:
+    key = await ctx.new_key()
+    token = await ctx.token_for_negative_check()
+    proof = await ctx.proof(key, header={"alg": "HS256"}, hmac_secret=key.thumbprint.encode())
+    return expect_error(await ctx.credential_request(token, await ctx.request_body([proof])), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.1-typ",
+    section="OpenID4VCI 1.0 App. F.1, F.4",
+    level=MUST,
+    description="A proof typed JWT instead of openid4vci-proof+jwt is refused with HTTP 400 invalid_proof",
+)
+async def wrong_typ(ctx: SuiteContext) -> Outcome:
+    return expect_error(await _with_proof(ctx, header={"typ": "JWT"}), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.4-private_key_in_header",
+    section="OpenID4VCI 1.0 App. F.4",
+    level=MUST,
+    description="A proof whose jwk header holds a private key is refused with HTTP 400 invalid_proof",
+)
+async def private_key_in_header(ctx: SuiteContext) -> Outcome:
+    key = await ctx.new_key()
+    token = await ctx.token_for_negative_check()
+    proof = await ctx.proof(key, key_form="jwk", header={"jwk": key.private_jwk})
+    return expect_error(await ctx.credential_request(token, await ctx.request_body([proof])), "invalid_proof")
+
+
+@MODULE.check(
+    "VCI-F.1-kid_and_jwk",
+    section="OpenID4VCI 1.0 App. F.1",
+    level=MUST,
+    description="A proof naming its key by both kid and jwk is refused with HTTP 400 invalid_proof",
+)
+async def kid_and_jwk(ctx: SuiteContext) -> Outcome:
+    key = await ctx.new_key()
+    token = await ctx.token_for_negative_check()
+    proof = await ctx.proof(key, key_form="jwk", header={"kid": key.kid("did:jwk")})
+    return expect_error(await ctx.credential_request(token, await ctx.request_body([proof])), "invalid_proof")
+
+
+# -- successful issuance ------------------------------------------------------------------------------------
+
+
+@MODULE.check(
+    "VCI-8.2-unknown_parameters_ignored",
+    section="OpenID4VCI 1.0 §8.2",
+    level=MUST,
+    description="The issuer ignores unrecognized credential request parameters (the request still succeeds)",
+)
+async def unknown_parameters_ignored(ctx: SuiteContext) -> Outcome:
+    if not ctx.offers.unlimited:
+        raise Skip("needs a fresh offer (an unlimited offer source such as --admin-token)")
+    extra = {"conformance_unknown": {"nested": [1, 2]}, "x-random-field": "ignored"}
+    issued = await ctx.issue(await ctx.fresh_token(), **extra)
+    if issued.response.status not in (200, 202):
+        return failed(f"with two unknown parameters: {seen(issued.response)}")
+    return passed()
+
+
+@MODULE.check(
+    "VCI-8.3-credential_response",
+    section="OpenID4VCI 1.0 §8.3",
+    level=MUST,
+    description="A valid request answers HTTP 200 application/json {\"credentials\": [{\"credential\": ...}]} "
+    "(or 202 with transaction_id and interval)",
+    per_configuration=True,
+)
+async def credential_response(ctx: SuiteContext) -> Outcome:
+    resp = (await ctx.issuance()).response
+    body = resp.json_object()
+    if resp.status == 202:
+        ok = body is not None and isinstance(body.get("transaction_id"), str) and "interval" in body
+        return warned("deferred (HTTP 202)") if ok else failed("HTTP 202 without transaction_id and interval")
+    if resp.status != 200:
+        return failed(seen(resp))
+    if not resp.is_json or body is None:
+        return failed(f"Content-Type is {resp.content_type!r}; the response must be a JSON object")
+    items = body.get("credentials")
+    if not isinstance(items, list) or not items:
+        return failed("credentials is not a non-empty array")
+    if not all(isinstance(i, dict) and "credential" in i for i in items):
+        return failed("every element of credentials must be an object with a credential")
+    if "transaction_id" in body or "interval" in body:
+        return failed("transaction_id / interval must not appear with credentials")
+    if len(items) != 1:
+        return failed(f"one proof was sent but {len(items)} credentials came back")
+    return passed()
+
+
+@MODULE.check(
+    "RFC9110-6.6.1-date_header",
+    section="RFC 9110 §6.6.1 (checked by the OpenID Foundation suite)",
+    level=MUST,
+    description="The credential response carries a Date header",
+)
+async def date_header(ctx: SuiteContext) -> Outcome:
+    resp = (await ctx.successful_issuance()).response
+    return passed() if resp.headers.get("Date") else failed("no Date header")
+
+
+async def _inspected(ctx: SuiteContext) -> tuple[Any, HolderKey, Any]:
+    issued = await ctx.successful_issuance()
+    if issued.format not in SUPPORTED_FORMATS:
+        raise Skip(f"the suite does not read {issued.format} credentials yet")
+    try:
+        return inspect_credential(issued.format, issued.credentials[0]), issued.keys[0], issued
+    except CredentialFormatError:
+        raise Skip("the credential is not encoded as its format requires (see VCI-A-credential_encoding)") from None
+
+
+@MODULE.check(
+    "VCI-A-credential_encoding",
+    section="OpenID4VCI 1.0 App. A.1.1, A.1.2, A.3",
+    level=MUST,
+    description="The credential is encoded as its format requires and not re-encoded (JWT string, JSON object "
+    "with proof, or SD-JWT typed dc+sd-jwt)",
+    per_configuration=True,
+)
+async def credential_encoding(ctx: SuiteContext) -> Outcome:
+    issued = await ctx.successful_issuance()
+    if issued.format not in SUPPORTED_FORMATS:
+        raise Skip(f"the suite does not read {issued.format} credentials yet")
+    try:
+        inspected = inspect_credential(issued.format, issued.credentials[0])
+    except CredentialFormatError as exc:
+        return failed(str(exc))
+    if inspected.notes:
+        return failed("; ".join(inspected.notes))
+    return passed(issued.format)
+
+
+@MODULE.check(
+    "VCI-A-credential_type",
+    section="OpenID4VCI 1.0 App. A.1.1, A.1.2, A.3",
+    level=MUST,
+    description="The credential has the type the configuration advertises (credential_definition.type, or vct)",
+    per_configuration=True,
+)
+async def credential_type(ctx: SuiteContext) -> Outcome:
+    inspected, _, issued = await _inspected(ctx)
+    conf = await ctx.config(issued.config_id)
+    if issued.format == "dc+sd-jwt":
+        if inspected.vct != conf.get("vct"):
+            return failed(f"vct is {inspected.vct!r}, the configuration says {conf.get('vct')!r}")
+        return passed(str(inspected.vct))
+    wanted = (conf.get("credential_definition") or {}).get("type") or []
+    missing = [t for t in wanted if t not in inspected.types]
+    if missing:
+        return failed(f"type {list(inspected.types)} lacks {missing}")
+    return passed(", ".join(inspected.types))
+
+
+@MODULE.check(
+    "VCI-8.1-holder_binding",
+    section="OpenID4VCI 1.0 §8.1, §8.2 (proofs), App. A",
+    level=MUST,
+    description="The credential is bound to the proof's key: credentialSubject.id / sub is the holder DID "
+    "(W3C formats) or cnf.jwk is the proof key (dc+sd-jwt)",
+    per_configuration=True,
+)
+async def holder_binding(ctx: SuiteContext) -> Outcome:
+    inspected, key, _ = await _inspected(ctx)
+    found, unresolved = binding_thumbprints(inspected)
+    if not found and not unresolved:
+        return failed("the credential names no holder (no credentialSubject.id, sub or cnf)")
+    if unresolved and not found:
+        return warned(f"cannot resolve the holder identifier(s) {unresolved} offline (did:jwk / did:key only)")
+    if found != {key.thumbprint}:
+        return failed("the credential is bound to a different key than the proof's")
+    if unresolved:
+        return warned(f"bound to the proof key, but {unresolved} could not be resolved")
+    return passed(f"bound to {', '.join(inspected.holder_ids) or 'cnf.jwk'}"[:160])

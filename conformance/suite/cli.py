@@ -1,0 +1,111 @@
+"""Command line: ``python -m conformance issuer --issuer URL ...`` (also the body of ``oid4vc conformance``).
+
+Exit status: 0 when no MUST check failed (``--strict``: no check failed), 1 otherwise, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.suite.checks import ISSUER_MODULES
+from conformance.suite.context import IssuerOptions
+from conformance.suite.model import Result
+from conformance.suite.offers import DEFAULT_SUBJECT
+from conformance.suite.report import render_html, render_json, render_markdown, render_text, result_line
+from conformance.suite.runner import OfferOptions, run_issuer_suite, selected
+
+__all__ = ["build_parser", "main"]
+
+ADMIN_TOKEN_ENV = "OID4VC_ADMIN_TOKEN"
+
+
+def build_parser(prog: str = "python -m conformance") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="OpenID4VC conformance checks, spec section per check.")
+    sub = parser.add_subparsers(dest="role", required=True)
+    p = sub.add_parser("issuer", help="test an OpenID4VCI 1.0 Credential Issuer (plays the wallet)")
+    p.add_argument("--issuer", help="the Credential Issuer Identifier, e.g. https://issuer.example")
+    offers = p.add_argument_group("offers (how the suite gets Credential Offers)")
+    offers.add_argument("--admin-token", help=f"oid4vc admin API bearer token (default: ${ADMIN_TOKEN_ENV} when no "
+                        "other offer source is given)")
+    offers.add_argument("--admin-url", help="admin API base (default: <issuer>/admin)")
+    offers.add_argument("--offer-command", help="command printing one offer link (or JSON {offer_uri, tx_code}) per run")
+    offers.add_argument("--offer-uri", action="append", default=[], help="an offer link; repeat for more offers")
+    offers.add_argument("--tx-code", action="append", default=[],
+                        help="Transaction Code of the --offer-uri at the same position ('-' for none)")
+    offers.add_argument("--subject", type=Path, help="JSON credential_subject for admin API offers "
+                        "(default: an Open Badge achievement)")
+    p.add_argument("--config-id", action="append", default=[], help="credential configuration(s) to test; the "
+                   "first is the primary one (default: every configuration the suite can read)")
+    p.add_argument("--client-id", help="client_id for token requests (default: anonymous pre-authorized access)")
+    p.add_argument("--allow-http", action="store_true", help="report http URLs as warnings, not failures (dev servers)")
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (testing only)")
+    p.add_argument("--timeout", type=float, default=15.0, help="seconds per HTTP request (default 15)")
+    p.add_argument("--batch-max", type=int, default=3, help="proofs sent by the batch checks (default 3)")
+    p.add_argument("--only", action="append", default=[], metavar="PATTERN",
+                   help="run only checks whose id matches the glob, or a module name; repeatable")
+    p.add_argument("--json", type=Path, help="write the report as JSON")
+    p.add_argument("--html", type=Path, help="write the report as a static HTML page")
+    p.add_argument("--markdown", type=Path, help="write the report as Markdown")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any check fails, SHOULD included")
+    p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--list", action="store_true", help="list the checks and exit")
+    return parser
+
+
+def _list_checks(patterns: Sequence[str]) -> str:
+    rows = []
+    for module in ISSUER_MODULES:
+        for check in module:
+            if selected(check, patterns):
+                suffix = "[<config>]" if check.per_configuration else ""
+                rows.append(f"{check.id + suffix:58} {check.level.value:6} {check.section}\n    {check.description}")
+    return "\n".join(rows) + f"\n{len(rows)} checks\n"
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m conformance") -> int:
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    if args.list:
+        sys.stdout.write(_list_checks(args.only))
+        return 0
+    if not args.issuer:
+        parser.error("--issuer is required")
+    subject = DEFAULT_SUBJECT
+    if args.subject:
+        subject = json.loads(args.subject.read_text(encoding="utf-8"))
+        if not isinstance(subject, dict):
+            parser.error("--subject must hold a JSON object")
+    admin_token = args.admin_token
+    if admin_token is None and not (args.offer_uri or args.offer_command):
+        admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
+    options = IssuerOptions(issuer=args.issuer, allow_http=args.allow_http, config_ids=tuple(args.config_id),
+                            client_id=args.client_id, batch_max=args.batch_max)
+    offer_options = OfferOptions(admin_token=admin_token, admin_url=args.admin_url, offer_command=args.offer_command,
+                                 offer_uris=tuple(args.offer_uri), tx_codes=tuple(args.tx_code),
+                                 credential_subject=subject)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    width = os.get_terminal_size().columns if sys.stdout.isatty() else None
+    module: list[str] = []
+
+    def progress(result: Result) -> None:
+        if args.quiet:
+            return
+        if not module or module[-1] != result.module:
+            module.append(result.module)
+            print(f"-- {result.module}")
+        print(result_line(result, color=color, width=width), flush=True)
+
+    report = asyncio.run(run_issuer_suite(options, offer_options, select=args.only, insecure=args.insecure,
+                                          timeout=args.timeout, progress=progress))
+    summary = render_text(report).rstrip().splitlines()[-1]
+    print(("\n" if not args.quiet else "") + summary)
+    for path, text in ((args.json, render_json), (args.html, render_html), (args.markdown, render_markdown)):
+        if path is not None:
+            path.write_text(text(report), encoding="utf-8")
+    return report.exit_code(strict=args.strict)

@@ -1,0 +1,152 @@
+"""Run check modules against an issuer and collect a :class:`Report`.
+
+Checks run one after another in module order (the order matters: cached preconditions such as the main token
+are made by the first check that needs them). A check's evidence is the list of exchanges it made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from conformance.suite.checks import ISSUER_MODULES
+from conformance.suite.context import IssuerOptions, SuiteContext
+from conformance.suite.http import HttpClient
+from conformance.suite.model import Check, CheckFailed, CheckModule, Outcome, Report, Result, Skip, Status
+from conformance.suite.offers import (
+    DEFAULT_SUBJECT,
+    AdminApiOffers,
+    CommandOffers,
+    NoOffers,
+    ObtainedOffer,
+    OfferPool,
+    OfferSource,
+)
+
+__all__ = ["OfferOptions", "build_offer_source", "run_checks", "run_issuer_suite", "selected"]
+
+log = logging.getLogger(__name__)
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferOptions:
+    """Where offers come from: the admin API, a command, or fixed links (first match wins in that order)."""
+
+    admin_token: str | None = None
+    admin_url: str | None = None  # default <issuer>/admin
+    offer_command: str | None = None
+    offer_uris: tuple[str, ...] = ()
+    tx_codes: tuple[str, ...] = ()  # paired with offer_uris by position; "-" for none
+    credential_subject: JsonObject = field(default_factory=lambda: dict(DEFAULT_SUBJECT))
+
+
+def build_offer_source(http: HttpClient, issuer_id: str, options: OfferOptions) -> OfferSource:
+    if options.admin_token:
+        admin_url = options.admin_url or issuer_id.rstrip("/") + "/admin"
+        return AdminApiOffers(http, admin_url, options.admin_token, credential_subject=options.credential_subject,
+                              description=f"oid4vc admin API ({admin_url})")
+    if options.offer_command:
+        return CommandOffers(options.offer_command)
+    if options.offer_uris:
+        codes = list(options.tx_codes) + ["-"] * len(options.offer_uris)
+        return OfferPool([ObtainedOffer(uri, None if code == "-" else code, f"offer {i + 1}")
+                          for i, (uri, code) in enumerate(zip(options.offer_uris, codes, strict=False))])
+    return NoOffers()
+
+
+def selected(check: Check, patterns: Sequence[str]) -> bool:
+    """Empty patterns select everything; else a check runs when its id or module matches one glob."""
+    return not patterns or any(fnmatch.fnmatchcase(check.id, p) or check.module == p for p in patterns)
+
+
+async def _run_one(ctx: SuiteContext, check: Check, result_id: str) -> Result:
+    mark = len(ctx.http.log)
+    started = time.perf_counter()
+    try:
+        outcome = await check.run(ctx)
+    except Skip as exc:
+        outcome = Outcome(Status.SKIP, str(exc))
+    except CheckFailed as exc:
+        outcome = Outcome(Status.FAIL, str(exc))
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        outcome = Outcome(Status.FAIL, f"HTTP request failed: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a check must never stop the run
+        log.debug("check %s raised", result_id, exc_info=True)
+        outcome = Outcome(Status.FAIL, f"unexpected {type(exc).__name__}: {exc}")
+    evidence = tuple(r.describe() for r in ctx.http.log[mark:])
+    return Result(result_id, check.module, check.section, check.level, check.description, outcome.status,
+                  outcome.detail, evidence, (time.perf_counter() - started) * 1000)
+
+
+async def run_checks(
+    ctx: SuiteContext,
+    modules: Sequence[CheckModule],
+    *,
+    select: Sequence[str] = (),
+    progress: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    results: list[Result] = []
+    for module in modules:
+        for check in module:
+            if not selected(check, select):
+                continue
+            if check.per_configuration:
+                try:
+                    config_ids = await ctx.configurations_under_test()
+                except Skip as exc:
+                    runs = [Result(check.id, check.module, check.section, check.level, check.description,
+                                   Status.SKIP, str(exc))]
+                else:
+                    runs = [await _run_one(ctx.for_configuration(cid), check, f"{check.id}[{cid}]")
+                            for cid in config_ids]
+            else:
+                runs = [await _run_one(ctx, check, check.id)]
+            for result in runs:
+                results.append(result)
+                if progress is not None:
+                    progress(result)
+    return results
+
+
+async def run_issuer_suite(
+    options: IssuerOptions,
+    offer_options: OfferOptions | None = None,
+    *,
+    select: Sequence[str] = (),
+    insecure: bool = False,
+    timeout: float = 15.0,
+    progress: Callable[[Result], None] | None = None,
+    modules: Sequence[CheckModule] = ISSUER_MODULES,
+) -> Report:
+    """Run the issuer checks against ``options.issuer`` and return the report."""
+    started = time.perf_counter()
+    report = Report(target={}, started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    connector = aiohttp.TCPConnector(ssl=False) if insecure else aiohttp.TCPConnector()
+    async with aiohttp.ClientSession(connector=connector) as session:
+        http = HttpClient(session, timeout=timeout)
+        source = build_offer_source(http, options.issuer_id, offer_options or OfferOptions())
+        ctx = SuiteContext(options, http, source)
+        report.results = await run_checks(ctx, modules, select=select, progress=progress)
+        try:
+            configs = await ctx.configurations_under_test()
+        except Skip:
+            configs = []
+    report.target = {
+        "credential_issuer": options.issuer_id,
+        "offer_source": source.description,
+        "configurations": configs,
+        "allow_http": options.allow_http,
+        "selection": list(select),
+    }
+    report.duration_s = time.perf_counter() - started
+    await asyncio.sleep(0)  # let the connector close its transports before the loop may end
+    return report
