@@ -154,6 +154,30 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if result.valid else 1
 
 
+def _bench(args: argparse.Namespace) -> int:
+    import asyncio
+
+    if args.bench_command == "sign":
+        from oid4vc.bench.signing import run_signing_bench
+
+        report = asyncio.run(run_signing_bench(seconds=args.seconds, workers=args.workers))
+    else:
+        from oid4vc.bench.issuance import IssuanceBench, run_issuance_bench
+
+        token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
+        if not token:
+            raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
+        report = asyncio.run(run_issuance_bench(IssuanceBench(
+            server=args.server.rstrip("/"), admin_token=token, config_id=args.config_id, flows=args.flows,
+            concurrency=args.concurrency, duration=args.duration, server_pids=tuple(args.server_pid or ()),
+            progress=not args.quiet)))
+    text = json.dumps(report, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
 def _admin_request(url: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(  # noqa: S310  (the operator names the server URL)
@@ -250,6 +274,24 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--allow-private", action="store_true", help="dev: allow http and private addresses")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=_verify)
+
+    bench = sub.add_parser("bench", help="benchmarks: issuance load against a deployment, or in-process signing")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    bsign = bench_sub.add_parser("sign", help="credentials signed per second, per format, minimal and complete badge")
+    bsign.add_argument("--seconds", type=float, default=3.0)
+    bsign.add_argument("--workers", type=int, default=2, help="JSON-LD worker processes for ldp_vc")
+    bissue = bench_sub.add_parser("issuance", help="full pre-authorized issuance flows by many wallets at once")
+    bissue.add_argument("--server", default="http://127.0.0.1:8080")
+    bissue.add_argument("--token", help="admin token (default: $OID4VC_ADMIN_TOKEN)")
+    bissue.add_argument("--config-id", default="OpenBadgeCredential_dc_sd_jwt")
+    bissue.add_argument("--flows", type=int, default=1000)
+    bissue.add_argument("--concurrency", type=int, default=32)
+    bissue.add_argument("--duration", type=float, default=60.0, help="stop after this many seconds")
+    bissue.add_argument("--server-pid", type=int, action="append", help="server process id(s) for CPU accounting")
+    bissue.add_argument("--quiet", action="store_true", help="no progress bar")
+    for p in (bsign, bissue):
+        p.add_argument("--json", help="also write the report to this file")
+    bench.set_defaults(func=_bench)
 
     offer = sub.add_parser("offer", help="create credential offers through the admin API")
     offer_sub = offer.add_subparsers(dest="offer_command", required=True)

@@ -105,6 +105,11 @@ class CredentialConfigurationSettings(_Section):
     selectively_disclosable: list[list[str | int | None]] = Field(default_factory=list)
     display_name: str | None = None
     description: str | None = None
+    logo_uri: str | None = None
+    background_color: str | None = None
+    text_color: str | None = None
+    # When a configuration always issues one achievement, its display (name, description, image) comes from it.
+    achievement: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _format_options(self) -> CredentialConfigurationSettings:

@@ -16,7 +16,7 @@ from pathlib import Path
 from conformance.suite.checks import ISSUER_MODULES
 from conformance.suite.context import IssuerOptions
 from conformance.suite.model import Result
-from conformance.suite.offers import DEFAULT_SUBJECT
+from conformance.suite.offers import DEFAULT_SUBJECTS
 from conformance.suite.report import render_html, render_json, render_markdown, render_text, result_line
 from conformance.suite.runner import OfferOptions, run_issuer_suite, selected
 
@@ -34,12 +34,14 @@ def build_parser(prog: str = "python -m conformance") -> argparse.ArgumentParser
     offers.add_argument("--admin-token", help=f"oid4vc admin API bearer token (default: ${ADMIN_TOKEN_ENV} when no "
                         "other offer source is given)")
     offers.add_argument("--admin-url", help="admin API base (default: <issuer>/admin)")
-    offers.add_argument("--offer-command", help="command printing one offer link (or JSON {offer_uri, tx_code}) per run")
+    offers.add_argument("--offer-command",
+                        help="command printing one offer link (or JSON {offer_uri, tx_code}) per run")
     offers.add_argument("--offer-uri", action="append", default=[], help="an offer link; repeat for more offers")
     offers.add_argument("--tx-code", action="append", default=[],
                         help="Transaction Code of the --offer-uri at the same position ('-' for none)")
-    offers.add_argument("--subject", type=Path, help="JSON credential_subject for admin API offers "
-                        "(default: an Open Badge achievement)")
+    offers.add_argument("--subject", action="append", default=[], metavar="[TYPE=]FILE",
+                        help="JSON credential_subject for admin API offers, for every type or for one credential "
+                        "type (e.g. ClrCredential=clr.json); defaults cover OpenBadgeCredential and ClrCredential")
     p.add_argument("--config-id", action="append", default=[], help="credential configuration(s) to test; the "
                    "first is the primary one (default: every configuration the suite can read)")
     p.add_argument("--client-id", help="client_id for token requests (default: anonymous pre-authorized access)")
@@ -76,11 +78,13 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m conformanc
         return 0
     if not args.issuer:
         parser.error("--issuer is required")
-    subject = DEFAULT_SUBJECT
-    if args.subject:
-        subject = json.loads(args.subject.read_text(encoding="utf-8"))
+    subjects = dict(DEFAULT_SUBJECTS)
+    for item in args.subject:
+        type_name, _, file_name = item.rpartition("=") if "=" in item else ("*", "", item)
+        subject = json.loads(Path(file_name).read_text(encoding="utf-8"))
         if not isinstance(subject, dict):
-            parser.error("--subject must hold a JSON object")
+            parser.error(f"--subject {item}: the file must hold a JSON object")
+        subjects[type_name] = subject
     admin_token = args.admin_token
     if admin_token is None and not (args.offer_uri or args.offer_command):
         admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
@@ -88,7 +92,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m conformanc
                             client_id=args.client_id, batch_max=args.batch_max)
     offer_options = OfferOptions(admin_token=admin_token, admin_url=args.admin_url, offer_command=args.offer_command,
                                  offer_uris=tuple(args.offer_uri), tx_codes=tuple(args.tx_code),
-                                 credential_subject=subject)
+                                 subjects=subjects)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     width = os.get_terminal_size().columns if sys.stdout.isatty() else None
     module: list[str] = []
@@ -102,7 +106,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m conformanc
         print(result_line(result, color=color, width=width), flush=True)
 
     report = asyncio.run(run_issuer_suite(options, offer_options, select=args.only, insecure=args.insecure,
-                                          timeout=args.timeout, progress=progress))
+                                          request_timeout=args.timeout, progress=progress))
     summary = render_text(report).rstrip().splitlines()[-1]
     print(("\n" if not args.quiet else "") + summary)
     for path, text in ((args.json, render_json), (args.html, render_html), (args.markdown, render_markdown)):

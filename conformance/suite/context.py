@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+import aiohttp
+
 from conformance.suite.credentials import SUPPORTED_FORMATS
 from conformance.suite.http import HttpClient, HttpResponse
 from conformance.suite.model import CheckFailed, Skip
@@ -33,6 +35,7 @@ __all__ = [
     "Redemption",
     "ResolvedOffer",
     "SuiteContext",
+    "random_value",
     "well_known_url",
 ]
 
@@ -139,6 +142,9 @@ class SuiteContext:
                 cache[key] = await factory()
             except Skip as exc:
                 cache[key] = exc
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                cache[key] = Skip(f"a request this check depends on failed: {type(exc).__name__}: {exc}")
+                raise  # the first caller fails with it; later ones skip
         value = cache[key]
         if isinstance(value, Skip):
             raise Skip(str(value))
@@ -213,6 +219,15 @@ class SuiteContext:
         if cid not in configs:
             raise Skip(f"credential configuration {cid} is not in the metadata")
         return configs[cid]
+
+    async def credential_types(self, config_id: str) -> tuple[str, ...]:
+        """What a configuration issues: ``credential_definition.type`` (W3C formats) or ``vct`` / ``doctype``."""
+        conf = (await self.configurations()).get(config_id, {})
+        definition = conf.get("credential_definition")
+        types = definition.get("type") if isinstance(definition, dict) else None
+        named = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+        named += [conf[k] for k in ("vct", "doctype") if isinstance(conf.get(k), str)]
+        return tuple(named)
 
     async def configurations_under_test(self) -> list[str]:
         configs = await self.configurations()
@@ -299,7 +314,7 @@ class SuiteContext:
         """A fresh offer with the wanted properties, or Skip. ``need_tx_value``: the Transaction Code itself must
         be known when the offer requires one."""
         cid = config_id or await self.config_id()
-        want = OfferWanted(cid, tx_code, by_reference)
+        want = OfferWanted(cid, tx_code, by_reference, await self.credential_types(cid))
         while True:
             obtained = await self.offers.obtain(want)
             try:
@@ -432,14 +447,15 @@ class SuiteContext:
             body["proofs"] = {"jwt": proofs}
         return body | extra
 
-    async def issue(self, token: str, *, config_id: str | None = None, keys: int = 1, **extra: Any) -> Issuance:
-        """A well-formed credential request with ``keys`` proofs sharing one c_nonce."""
+    async def issue(self, token: str, *, config_id: str | None = None, keys: int = 1,
+                    extra: JsonObject | None = None) -> Issuance:
+        """A well-formed credential request with ``keys`` proofs sharing one c_nonce (plus ``extra`` members)."""
         cid = config_id or await self.config_id()
         conf = await self.config(cid)
         holder_keys = tuple([await self.new_key(cid) for _ in range(keys)])
         nonce = await self.c_nonce()
         proofs = [await self.proof(k, nonce=nonce, config_id=cid) for k in holder_keys]
-        resp = await self.credential_request(token, await self.request_body(proofs, config_id=cid, **extra))
+        resp = await self.credential_request(token, await self.request_body(proofs, config_id=cid, **(extra or {})))
         body = resp.json_object() or {}
         items = body.get("credentials")
         values = tuple(c.get("credential") for c in items if isinstance(c, dict)) if isinstance(items, list) else ()

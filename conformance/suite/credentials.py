@@ -29,6 +29,8 @@ __all__ = [
 
 JsonObject = dict[str, Any]
 SUPPORTED_FORMATS = ("jwt_vc_json", "jwt_vc_json-ld", "ldp_vc", "dc+sd-jwt")
+# SD-JWT claims that differ between instances of one Credential Dataset (batch comparisons ignore them)
+_PER_INSTANCE = frozenset({"_sd", "_sd_alg", "cnf", "iat", "nbf", "exp", "jti", "status"})
 
 
 class CredentialFormatError(ValueError):
@@ -118,7 +120,7 @@ def _sd_jwt_vc(value: Any) -> InspectedCredential:
         disclosed.append((str(name), json.dumps(decoded[-1], sort_keys=True)))
     notes = () if header.get("typ") == "dc+sd-jwt" else (f"JWT typ is {header.get('typ')!r}, expected 'dc+sd-jwt'",)
     cnf = claims.get("cnf")
-    plain = {k: v for k, v in claims.items() if k not in ("_sd", "_sd_alg", "cnf", "iat", "nbf", "exp", "jti", "status")}
+    plain = {k: v for k, v in claims.items() if k not in _PER_INSTANCE}
     vct = claims.get("vct")
     return InspectedCredential(
         "dc+sd-jwt",

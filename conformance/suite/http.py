@@ -112,7 +112,9 @@ class HttpClient:
         self.log.append(response)
         return response
 
-    async def get(self, url: str, *, headers: Mapping[str, str] | None = None, purpose: str = "protocol") -> HttpResponse:
+    async def get(
+        self, url: str, *, headers: Mapping[str, str] | None = None, purpose: str = "protocol"
+    ) -> HttpResponse:
         return await self.request("GET", url, headers=headers, purpose=purpose)
 
     async def post_form(

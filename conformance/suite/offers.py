@@ -26,6 +26,8 @@ from conformance.suite.http import HttpClient
 from conformance.suite.model import Skip
 
 __all__ = [
+    "DEFAULT_SUBJECT",
+    "DEFAULT_SUBJECTS",
     "PRE_AUTHORIZED_GRANT",
     "AdminApiOffers",
     "CommandOffers",
@@ -41,14 +43,24 @@ __all__ = [
 JsonObject = dict[str, Any]
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
-DEFAULT_SUBJECT: JsonObject = {
-    "achievement": {
-        "id": "https://example.edu/achievements/conformance-suite",
-        "type": ["Achievement"],
-        "name": "OpenID4VCI conformance",
-        "description": "Issued to the oid4vc conformance suite's test wallet.",
-        "criteria": {"narrative": "Completed an OpenID4VCI 1.0 conformance run."},
+
+def _achievement(n: int) -> JsonObject:
+    return {
+        "achievement": {
+            "id": f"https://example.edu/achievements/conformance-suite-{n}",
+            "type": ["Achievement"],
+            "name": f"OpenID4VCI conformance {n}",
+            "description": "Issued to the oid4vc conformance suite's test wallet.",
+            "criteria": {"narrative": "Completed an OpenID4VCI 1.0 conformance run."},
+        }
     }
+
+
+# credential_subject for oid4vc's admin API, by credential type ("*": any other type)
+DEFAULT_SUBJECT: JsonObject = _achievement(1)
+DEFAULT_SUBJECTS: dict[str, JsonObject] = {
+    "*": DEFAULT_SUBJECT,
+    "ClrCredential": {"name": "Conformance transcript", "credential_subjects": [_achievement(1), _achievement(2)]},
 }
 
 
@@ -59,6 +71,7 @@ class OfferWanted:
     config_id: str | None = None
     tx_code: bool | None = None
     by_reference: bool | None = None
+    credential_types: tuple[str, ...] = ()  # the configuration's types (credential_definition.type, vct)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +150,7 @@ class AdminApiOffers:
     admin_url: str  # e.g. https://issuer.example/admin
     token: str
     default_config_id: str | None = None
-    credential_subject: JsonObject = field(default_factory=lambda: dict(DEFAULT_SUBJECT))
+    subjects: dict[str, JsonObject] = field(default_factory=lambda: dict(DEFAULT_SUBJECTS))
     description: str = "oid4vc admin API"
     unlimited: bool = True
 
@@ -147,7 +160,7 @@ class AdminApiOffers:
             raise Skip("no credential configuration to offer")
         body = {
             "credential_configuration_id": config_id,
-            "credential_subject": self.credential_subject,
+            "credential_subject": self.subject_for(want.credential_types),
             "tx_code": bool(want.tx_code),
             "by_reference": want.by_reference is not False,
             "expires_in": 600,
@@ -162,6 +175,14 @@ class AdminApiOffers:
             raise Skip(f"the admin API did not create an offer for {config_id}: HTTP {resp.status} {reason or ''}")
         tx_code = created.get("tx_code")
         return ObtainedOffer(created["offer_uri"], tx_code if isinstance(tx_code, str) else None, created.get("id", ""))
+
+    def subject_for(self, credential_types: tuple[str, ...]) -> JsonObject:
+        """The subject for the most specific type named (a vct matches by its last path segment)."""
+        for name in reversed(credential_types):
+            short = name.rstrip("/").rsplit("/", 1)[-1]
+            if name in self.subjects or short in self.subjects:
+                return self.subjects.get(name) or self.subjects[short]
+        return self.subjects["*"]
 
     def release(self, offer: ObtainedOffer) -> None:
         return None  # unredeemed offers simply expire

@@ -85,7 +85,8 @@ def render_markdown(report: Report) -> str:
         out += [f"## {module}", "", "| Check | Level | Section | Result | Detail |", "|---|---|---|---|---|"]
         for r in results:
             status = f"**{r.status.value.upper()}**" if r.status is Status.FAIL else r.status.value
-            out.append(f"| `{r.id}` | {r.level.value} | {_md(r.section)} | {status} | {_md(r.detail or r.description)} |")
+            detail = _md(r.detail or r.description)
+            out.append(f"| `{r.id}` | {r.level.value} | {_md(r.section)} | {status} | {detail} |")
         out.append("")
     return "\n".join(out)
 

@@ -22,7 +22,7 @@ from conformance.suite.context import IssuerOptions, SuiteContext
 from conformance.suite.http import HttpClient
 from conformance.suite.model import Check, CheckFailed, CheckModule, Outcome, Report, Result, Skip, Status
 from conformance.suite.offers import (
-    DEFAULT_SUBJECT,
+    DEFAULT_SUBJECTS,
     AdminApiOffers,
     CommandOffers,
     NoOffers,
@@ -46,13 +46,13 @@ class OfferOptions:
     offer_command: str | None = None
     offer_uris: tuple[str, ...] = ()
     tx_codes: tuple[str, ...] = ()  # paired with offer_uris by position; "-" for none
-    credential_subject: JsonObject = field(default_factory=lambda: dict(DEFAULT_SUBJECT))
+    subjects: dict[str, JsonObject] = field(default_factory=lambda: dict(DEFAULT_SUBJECTS))  # by credential type
 
 
 def build_offer_source(http: HttpClient, issuer_id: str, options: OfferOptions) -> OfferSource:
     if options.admin_token:
         admin_url = options.admin_url or issuer_id.rstrip("/") + "/admin"
-        return AdminApiOffers(http, admin_url, options.admin_token, credential_subject=options.credential_subject,
+        return AdminApiOffers(http, admin_url, options.admin_token, subjects=dict(options.subjects),
                               description=f"oid4vc admin API ({admin_url})")
     if options.offer_command:
         return CommandOffers(options.offer_command)
@@ -102,7 +102,7 @@ async def run_checks(
             if check.per_configuration:
                 try:
                     config_ids = await ctx.configurations_under_test()
-                except Skip as exc:
+                except (Skip, aiohttp.ClientError, TimeoutError) as exc:
                     runs = [Result(check.id, check.module, check.section, check.level, check.description,
                                    Status.SKIP, str(exc))]
                 else:
@@ -123,7 +123,7 @@ async def run_issuer_suite(
     *,
     select: Sequence[str] = (),
     insecure: bool = False,
-    timeout: float = 15.0,
+    request_timeout: float = 15.0,
     progress: Callable[[Result], None] | None = None,
     modules: Sequence[CheckModule] = ISSUER_MODULES,
 ) -> Report:
@@ -132,13 +132,13 @@ async def run_issuer_suite(
     report = Report(target={}, started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     connector = aiohttp.TCPConnector(ssl=False) if insecure else aiohttp.TCPConnector()
     async with aiohttp.ClientSession(connector=connector) as session:
-        http = HttpClient(session, timeout=timeout)
+        http = HttpClient(session, timeout=request_timeout)
         source = build_offer_source(http, options.issuer_id, offer_options or OfferOptions())
         ctx = SuiteContext(options, http, source)
         report.results = await run_checks(ctx, modules, select=select, progress=progress)
         try:
             configs = await ctx.configurations_under_test()
-        except Skip:
+        except (Skip, aiohttp.ClientError, TimeoutError):
             configs = []
     report.target = {
         "credential_issuer": options.issuer_id,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from oid4vc.config import CredentialConfigurationSettings, Settings
 from oid4vc.formats.base import CredentialFormat
 from oid4vc.jose import JsonObject
+from oid4vc.ler import achievement_claims, clr_claims, credential_display
 
 __all__ = [
     "PROOF_SIGNING_ALGS",
@@ -39,24 +40,54 @@ def well_known_path(suffix: str, public_url: str) -> str:
     return f"/.well-known/{suffix}{path}"
 
 
-def _configuration(
-    config_id: str, config: CredentialConfigurationSettings, fmt: CredentialFormat, settings: Settings
-) -> JsonObject:
+def _display(config: CredentialConfigurationSettings, settings: Settings) -> list[JsonObject]:
+    """``credential_metadata.display`` (§12.2.4): from the configuration's achievement when it has one (name,
+    description, image), else from the configuration's own display settings."""
+    if config.achievement is not None:
+        return credential_display(config.achievement, locale=settings.issuer.locale,
+                                  background_color=config.background_color, text_color=config.text_color)
     display: JsonObject = {
         "name": config.display_name or _DEFAULT_NAMES[config.credential_type],
         "locale": settings.issuer.locale,
     }
     if config.description:
         display["description"] = config.description
-    if settings.issuer.image:
-        display["logo"] = {"uri": settings.issuer.image, "alt_text": settings.issuer.name}
+    logo = config.logo_uri or settings.issuer.image
+    if logo:
+        display["logo"] = {"uri": logo, "alt_text": config.display_name or settings.issuer.name}
+    if config.background_color:
+        display["background_color"] = config.background_color
+    if config.text_color:
+        display["text_color"] = config.text_color
+    return [display]
+
+
+def _claims(config: CredentialConfigurationSettings, fmt: CredentialFormat, locale: str) -> list[JsonObject] | None:
+    """Claims descriptions (App. B.2) whose paths point into the credential as issued: W3C VCs whose credential is
+    the document (ldp_vc) or the JWT claims set (jwt_vc_json ``ob3``). SD-JWT VC claims are described by the
+    Type Metadata at the ``vct`` instead."""
+    if fmt.format == "dc+sd-jwt" or (fmt.format == "jwt_vc_json" and config.jwt_profile == "vcdm11"):
+        return None
+    vcdm = fmt.vcdm(config)
+    if config.credential_type == "ClrCredential":
+        return clr_claims(locale=locale, vcdm=vcdm)
+    return achievement_claims(locale=locale, vcdm=vcdm)
+
+
+def _configuration(
+    config_id: str, config: CredentialConfigurationSettings, fmt: CredentialFormat, settings: Settings
+) -> JsonObject:
+    credential_metadata: JsonObject = {"display": _display(config, settings)}
+    claims = _claims(config, fmt, settings.issuer.locale)
+    if claims:
+        credential_metadata["claims"] = claims
     entry: JsonObject = {
         "format": fmt.format,
         "scope": config.scope or config_id,
         "cryptographic_binding_methods_supported": list(BINDING_METHODS),
         "credential_signing_alg_values_supported": fmt.signing_algs(config),
         "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_SIGNING_ALGS)}},
-        "credential_metadata": {"display": [display]},
+        "credential_metadata": credential_metadata,
     }
     return entry | fmt.configuration_metadata(config, public_url=settings.public_url)
 

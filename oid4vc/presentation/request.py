@@ -210,11 +210,15 @@ def wallet_link(
     request_uri: str | None = None,
     request_uri_method: RequestUriMethod | None = None,
     parameters: Mapping[str, str] | None = None,
+    client_metadata: JsonObject | None = None,
     authorization_endpoint: str = DEFAULT_AUTHORIZATION_ENDPOINT,
     allow_http: bool = False,
 ) -> str:
     """``openid4vp://?client_id=...&request_uri=...[&request_uri_method=post]`` (§5.10, §9), or with
-    ``parameters`` (``AuthorizationRequest.query_parameters``) the request by value."""
+    ``parameters`` (``AuthorizationRequest.query_parameters``) the request by value.
+
+    ``client_metadata`` next to ``request_uri_method=post`` lets the wallet see the Verifier's capabilities before
+    it POSTs (§5.1 SHOULD, when there is no other way); it must equal the Request Object's."""
     if (request_uri is None) == (parameters is None):
         raise ValueError("give exactly one of request_uri and parameters")
     if request_uri_method is not None and request_uri is None:
@@ -225,6 +229,8 @@ def wallet_link(
         query["request_uri"] = request_uri
         if request_uri_method is not None:
             query["request_uri_method"] = request_uri_method
+        if client_metadata is not None:
+            query["client_metadata"] = json.dumps(client_metadata, separators=(",", ":"))
     else:
         assert parameters is not None
         if parameters.get("client_id", client_id) != client_id:

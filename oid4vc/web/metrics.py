@@ -8,6 +8,7 @@ Names: ``oid4vc_http_requests_total{route,method,status}``, ``oid4vc_http_reques
 from __future__ import annotations
 
 import bisect
+import resource
 import time
 from collections import defaultdict
 
@@ -48,7 +49,12 @@ class Metrics:
         series[-1] += value
 
     def render(self) -> str:
-        lines: list[str] = []
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        lines: list[str] = [
+            "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
+            "# TYPE process_cpu_seconds_total counter",
+            f"process_cpu_seconds_total {usage.ru_utime + usage.ru_stime:.6f}",
+        ]
         for name, (help_text, labels, series) in sorted(self._counters.items()):
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
             lines += [f"{name}{_labels(labels, v)} {n:g}" for v, n in sorted(series.items())]

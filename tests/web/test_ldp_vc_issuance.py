@@ -86,3 +86,20 @@ async def test_undefined_json_ld_term_is_refused_at_offer_time(client: AppClient
     resp = await client.post("/admin/offers", json=body, headers=ADMIN)
     assert resp.status == 400
     assert "favouriteColour" in (await resp.json())["error_description"]
+
+
+async def test_metadata_claims_paths_select_values_in_issued_credentials(client: AppClient) -> None:
+    from oid4vc.presentation.claims_path import select
+
+    md = await (await client.get("/.well-known/openid-credential-issuer")).json()
+    for config_id in ("OpenBadgeCredential_ldp_vc", "OpenBadgeCredential_jwt_vc_json"):
+        claims = md["credential_configurations_supported"][config_id]["credential_metadata"]["claims"]
+        assert all(c["display"][0]["name"] for c in claims)
+        vc, _ = await _issue(client, config_id)
+        if isinstance(vc, str):
+            from oid4vc.jose import parse_compact_jws
+
+            vc = parse_compact_jws(vc).payload
+        for claim in claims:
+            if claim.get("mandatory"):
+                assert select(vc, claim["path"]), claim["path"]

@@ -21,7 +21,8 @@ _MAC_OR_NONE = re.compile(r"^(none|HS\d+)$", re.IGNORECASE)
 
 
 def _url_outcome(ctx: SuiteContext, urls: dict[str, Any]) -> Outcome:
-    fatal, soft = [], []
+    fatal: list[str] = []
+    soft: list[str] = []
     for name, url in urls.items():
         problem = ctx.url_problem(url, name)
         if problem is not None:
@@ -104,7 +105,7 @@ async def required_parameters(ctx: SuiteContext) -> Outcome:
         return warned("credential_configurations_supported is empty: nothing can be issued")
     if problems:
         return failed("missing or not of the right type: " + ", ".join(problems))
-    return passed(f"{len(configs)} credential configuration(s)")
+    return passed(f"{len(configs or {})} credential configuration(s)")
 
 
 @MODULE.check(

@@ -146,7 +146,9 @@ async def offer_parameters(ctx: SuiteContext) -> Outcome:
 async def offer_with_tx_code(ctx: SuiteContext) -> Outcome:
     offer = await _inspected_offer(ctx, tx_code=True)
     problems = offer_problems(offer.offer, issuer_id=ctx.issuer_id, known_configs=set(await ctx.configurations()))
-    return failed("; ".join(problems)) if problems else passed(f"tx_code {(offer.pre_authorized_grant or {}).get('tx_code')}")
+    if problems:
+        return failed("; ".join(problems))
+    return passed(f"tx_code {(offer.pre_authorized_grant or {}).get('tx_code')}")
 
 
 @MODULE.check(

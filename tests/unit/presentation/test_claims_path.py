@@ -72,12 +72,13 @@ def test_valid_pointer_is_a_tuple() -> None:
 def test_mdoc() -> None:
     namespaces = {"org.iso.18013.5.1": {"given_name": "Max"}}
     assert select_mdoc(namespaces, ["org.iso.18013.5.1", "given_name"]) == "Max"
-    for path, reason in (
+    cases: list[tuple[list[Any], str]] = [
         (["org.iso.18013.5.1"], "invalid_pointer"),
         (["org.iso.18013.5.1", 0], "invalid_pointer"),
         (["other", "given_name"], "no_match"),
         (["org.iso.18013.5.1", "family_name"], "no_match"),
-    ):
+    ]
+    for path, reason in cases:
         with pytest.raises(ClaimsPathError) as info:
             select_mdoc(namespaces, path)
         assert info.value.reason == reason

@@ -30,12 +30,18 @@ DID = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
     [
         ("redirect_uri:https://client.example.org/cb", ClientIdPrefix.REDIRECT_URI, "https://client.example.org/cb"),
         ("x509_san_dns:client.example.org", ClientIdPrefix.X509_SAN_DNS, "client.example.org"),
-        ("x509_hash:Uvo3HtuIxuhC92rShpgqcT3YXwrqRxWEviRiA0OZszk", ClientIdPrefix.X509_HASH,
-         "Uvo3HtuIxuhC92rShpgqcT3YXwrqRxWEviRiA0OZszk"),
+        (
+            "x509_hash:Uvo3HtuIxuhC92rShpgqcT3YXwrqRxWEviRiA0OZszk",
+            ClientIdPrefix.X509_HASH,
+            "Uvo3HtuIxuhC92rShpgqcT3YXwrqRxWEviRiA0OZszk",
+        ),
         ("decentralized_identifier:did:example:123", ClientIdPrefix.DECENTRALIZED_IDENTIFIER, "did:example:123"),
         ("verifier_attestation:example-client", ClientIdPrefix.VERIFIER_ATTESTATION, "example-client"),
-        ("openid_federation:https://federation-verifier.example.com", ClientIdPrefix.OPENID_FEDERATION,
-         "https://federation-verifier.example.com"),
+        (
+            "openid_federation:https://federation-verifier.example.com",
+            ClientIdPrefix.OPENID_FEDERATION,
+            "https://federation-verifier.example.com",
+        ),
         ("example-client", None, "example-client"),  # §5.9.2: no colon -> pre-registered
         ("https://client.example.org/cb", None, "https://client.example.org/cb"),  # unknown prefix -> pre-registered
     ],

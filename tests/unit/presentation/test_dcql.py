@@ -31,7 +31,9 @@ def test_every_spec_example_parses(name: str) -> None:
 def test_inline_spec_examples_parse() -> None:
     parse_dcql_query(json.loads((VECTORS / "dcql" / "w3c_type_values.json").read_text())["query"])
     parse_dcql_query(json.loads((VECTORS / "request_object_by_value.json").read_text())["dcql_query"])
-    parse_dcql_query(json.loads((VECTORS / "response" / "encrypted_response.json").read_text())["request"]["dcql_query"])
+    parse_dcql_query(
+        json.loads((VECTORS / "response" / "encrypted_response.json").read_text())["request"]["dcql_query"]
+    )
 
 
 def test_spec_example_semantics() -> None:
@@ -71,8 +73,11 @@ def _cred(data: dict[str, Any]) -> dict[str, Any]:
 INVALID: list[tuple[str, Any, str]] = [
     ("not an object", lambda d: d.clear(), "malformed"),
     ("empty credentials", lambda d: d.update(credentials=[]), "empty_array"),
-    ("duplicate credential ids", lambda d: d["credentials"].append(copy.deepcopy(d["credentials"][0])),
-     "duplicate_credential_id"),
+    (
+        "duplicate credential ids",
+        lambda d: d["credentials"].append(copy.deepcopy(d["credentials"][0])),
+        "duplicate_credential_id",
+    ),
     ("bad id chars", lambda d: _cred(d).update(id="my credential"), "invalid_id"),
     ("empty id", lambda d: _cred(d).update(id=""), "invalid_id"),
     ("bad claim id chars", lambda d: _cred(d)["claims"][0].update(id="a.b"), "invalid_id"),
@@ -82,8 +87,11 @@ INVALID: list[tuple[str, Any, str]] = [
     ("claim without id next to claim_sets", lambda d: _cred(d)["claims"][0].pop("id"), "missing_claim_id"),
     ("empty claim_sets", lambda d: _cred(d).update(claim_sets=[]), "empty_array"),
     ("empty claim_sets option", lambda d: _cred(d)["claim_sets"].append([]), "empty_array"),
-    ("empty claims", lambda d: _cred(d).update(claims=[], claim_sets=None) or _cred(d).pop("claim_sets"),
-     "empty_array"),
+    (
+        "empty claims",
+        lambda d: _cred(d).update(claims=[], claim_sets=None) or _cred(d).pop("claim_sets"),
+        "empty_array",
+    ),
     ("same path twice", lambda d: _cred(d)["claims"][1].update(path=["last_name"]), "duplicate_claim_path"),
     ("empty path", lambda d: _cred(d)["claims"][0].update(path=[]), "invalid_claims_path"),
     ("negative index", lambda d: _cred(d)["claims"][0].update(path=["a", -1]), "invalid_claims_path"),
@@ -95,22 +103,37 @@ INVALID: list[tuple[str, Any, str]] = [
     ("missing vct_values", lambda d: _cred(d).update(meta={}), "invalid_meta"),
     ("empty vct_values", lambda d: _cred(d).update(meta={"vct_values": []}), "invalid_meta"),
     ("w3c without type_values", lambda d: _cred(d).update(format="ldp_vc", meta={}), "invalid_meta"),
-    ("w3c flat type_values", lambda d: _cred(d).update(format="jwt_vc_json", meta={"type_values": ["X"]}),
-     "invalid_meta"),
-    ("w3c empty alternative", lambda d: _cred(d).update(format="jwt_vc_json", meta={"type_values": [[]]}),
-     "invalid_meta"),
+    (
+        "w3c flat type_values",
+        lambda d: _cred(d).update(format="jwt_vc_json", meta={"type_values": ["X"]}),
+        "invalid_meta",
+    ),
+    (
+        "w3c empty alternative",
+        lambda d: _cred(d).update(format="jwt_vc_json", meta={"type_values": [[]]}),
+        "invalid_meta",
+    ),
     ("mdoc without doctype", lambda d: _cred(d).update(format="mso_mdoc", meta={}), "invalid_meta"),
-    ("mdoc path of three", lambda d: _cred(d).update(format="mso_mdoc", meta={"doctype_value": "x"}),
-     "invalid_claims_path"),
+    (
+        "mdoc path of three",
+        lambda d: _cred(d).update(format="mso_mdoc", meta={"doctype_value": "x"}),
+        "invalid_claims_path",
+    ),
     ("multiple not a bool", lambda d: _cred(d).update(multiple="yes"), "malformed"),
     ("empty trusted_authorities", lambda d: _cred(d).update(trusted_authorities=[]), "empty_array"),
-    ("empty trusted_authorities values", lambda d: _cred(d).update(trusted_authorities=[{"type": "aki", "values": []}]),
-     "empty_array"),
+    (
+        "empty trusted_authorities values",
+        lambda d: _cred(d).update(trusted_authorities=[{"type": "aki", "values": []}]),
+        "empty_array",
+    ),
     ("empty credential_sets", lambda d: d.update(credential_sets=[]), "empty_array"),
     ("empty options", lambda d: d.update(credential_sets=[{"options": []}]), "empty_array"),
     ("empty option", lambda d: d.update(credential_sets=[{"options": [[]]}]), "empty_array"),
-    ("unknown credential id in options", lambda d: d.update(credential_sets=[{"options": [["pid"], ["x"]]}]),
-     "unknown_credential_id"),
+    (
+        "unknown credential id in options",
+        lambda d: d.update(credential_sets=[{"options": [["pid"], ["x"]]}]),
+        "unknown_credential_id",
+    ),
     ("required not a bool", lambda d: d.update(credential_sets=[{"options": [["pid"]], "required": 1}]), "malformed"),
 ]
 

@@ -20,17 +20,31 @@ def spec_query(name: str) -> DcqlQuery:
 
 
 def sd_jwt(vct: str, claims: dict[str, Any], *, holder_bound: bool = True) -> PresentedCredential:
-    return PresentedCredential("dc+sd-jwt", {"vct": vct, "iss": "https://issuer.example"} | claims, vct=vct,
-                               issuer="https://issuer.example", holder_bound=holder_bound)
+    return PresentedCredential(
+        "dc+sd-jwt",
+        {"vct": vct, "iss": "https://issuer.example"} | claims,
+        vct=vct,
+        issuer="https://issuer.example",
+        holder_bound=holder_bound,
+    )
 
 
 def mdoc(doctype: str, namespaces: dict[str, dict[str, Any]]) -> PresentedCredential:
     return PresentedCredential("mso_mdoc", namespaces, doctype=doctype)
 
 
-PERSON = {"last_name": "Doe", "first_name": "Jane", "address": {"street_address": "42 Market Street"},
-          "given_name": "Jane", "family_name": "Doe", "postal_code": "90210", "locality": "Springfield",
-          "region": "XX", "date_of_birth": "1990-01-01", "rewards_number": 7}
+PERSON = {
+    "last_name": "Doe",
+    "first_name": "Jane",
+    "address": {"street_address": "42 Market Street"},
+    "given_name": "Jane",
+    "family_name": "Doe",
+    "postal_code": "90210",
+    "locality": "Springfield",
+    "region": "XX",
+    "date_of_birth": "1990-01-01",
+    "rewards_number": 7,
+}
 
 
 # --- spec examples: what the text says they ask for ---------------------------------------------------------
@@ -68,8 +82,18 @@ def test_value_matching() -> None:
 
 
 def test_values_match_type_exactly() -> None:
-    query = parse_dcql_query({"credentials": [{"id": "c", "format": "dc+sd-jwt", "meta": {"vct_values": ["v"]},
-                                               "claims": [{"path": ["n"], "values": [1, True]}]}]})
+    query = parse_dcql_query(
+        {
+            "credentials": [
+                {
+                    "id": "c",
+                    "format": "dc+sd-jwt",
+                    "meta": {"vct_values": ["v"]},
+                    "claims": [{"path": ["n"], "values": [1, True]}],
+                }
+            ]
+        }
+    )
     assert evaluate_dcql(query, {"c": [sd_jwt("v", {"n": 1})]}).ok
     assert evaluate_dcql(query, {"c": [sd_jwt("v", {"n": True})]}).ok
     assert not evaluate_dcql(query, {"c": [sd_jwt("v", {"n": 1.0})]}).ok
@@ -91,15 +115,18 @@ def test_claims_alternatives_returns_the_first_satisfied_claim_set() -> None:
 
 def test_multi_credentials_all_required() -> None:
     query = spec_query("multi_credentials.json")
-    vehicle = mdoc("org.iso.7367.1.mVRC", {"org.iso.7367.1": {"vehicle_holder": "Jane"},
-                                           "org.iso.18013.5.1": {"first_name": "Jane"}})
+    vehicle = mdoc(
+        "org.iso.7367.1.mVRC",
+        {"org.iso.7367.1": {"vehicle_holder": "Jane"}, "org.iso.18013.5.1": {"first_name": "Jane"}},
+    )
     assert evaluate_dcql(query, {"pid": [sd_jwt(IDENTITY, PERSON)], "mdl": [vehicle]}).ok
     result = evaluate_dcql(query, {"pid": [sd_jwt(IDENTITY, PERSON)]})
     assert result.rejection is not None and result.rejection.credential_query_id == "mdl"
     no_holder = mdoc("org.iso.7367.1.mVRC", {"org.iso.18013.5.1": {"first_name": "Jane"}})
     assert not evaluate_dcql(query, {"pid": [sd_jwt(IDENTITY, PERSON)], "mdl": [no_holder]}).ok
-    wrong_doctype = mdoc("org.iso.18013.5.1.mDL", {"org.iso.7367.1": {"vehicle_holder": "J"},
-                                                 "org.iso.18013.5.1": {"first_name": "J"}})
+    wrong_doctype = mdoc(
+        "org.iso.18013.5.1.mDL", {"org.iso.7367.1": {"vehicle_holder": "J"}, "org.iso.18013.5.1": {"first_name": "J"}}
+    )
     result = evaluate_dcql(query, {"pid": [sd_jwt(IDENTITY, PERSON)], "mdl": [wrong_doctype]})
     assert result.discarded[0].reason == "meta_mismatch"
 
@@ -199,7 +226,9 @@ def test_trusted_authorities_aki() -> None:
     data = json.loads((VECTORS / "dcql" / "simple.json").read_text())
     data["credentials"][0]["trusted_authorities"] = [{"type": "aki", "values": ["s9tIpPmhxdiuNkHMEWNpYim8S8Y"]}]
     query = parse_dcql_query(data)
-    trusted = PresentedCredential("dc+sd-jwt", PERSON, vct=IDENTITY, authority_key_ids=frozenset({"s9tIpPmhxdiuNkHMEWNpYim8S8Y"}))
+    trusted = PresentedCredential(
+        "dc+sd-jwt", PERSON, vct=IDENTITY, authority_key_ids=frozenset({"s9tIpPmhxdiuNkHMEWNpYim8S8Y"})
+    )
     untrusted = PresentedCredential("dc+sd-jwt", PERSON, vct=IDENTITY, authority_key_ids=frozenset({"other"}))
     assert evaluate_dcql(query, {"my_credential": [trusted]}).ok
     result = evaluate_dcql(query, {"my_credential": [untrusted]})

@@ -14,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from oid4vc.crypto.keys import CryptoJwsVerifier, SigningKey, generate_key
+from oid4vc.dids.key import did_key_from_jwk
 from oid4vc.errors import InvalidRequestError
 from oid4vc.jose import parse_compact_jws
 from oid4vc.presentation.client_id import (
@@ -41,8 +42,15 @@ T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RESPONSE_URI = "https://verifier.example/presentations/response"
 REQUEST_URI = "https://verifier.example/presentations/request/abc"
 URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
-FORBIDDEN = ("redirect_uri", "scope", "client_id_scheme", "presentation_definition", "transaction_data", "request",
-             "request_uri")
+FORBIDDEN = (
+    "redirect_uri",
+    "scope",
+    "client_id_scheme",
+    "presentation_definition",
+    "transaction_data",
+    "request",
+    "request_uri",
+)
 
 
 def query(name: str = "simple.json") -> DcqlQuery:
@@ -134,21 +142,22 @@ def test_wallet_nonce_is_echoed_in_the_request_object() -> None:
 
 def test_x509_san_dns_direct_post() -> None:
     key, x5c, _ = leaf("verifier.example")
-    request = build(x509_san_dns_identity("verifier.example", x5c=x5c, leaf_dns_sans=["verifier.example"]),
-                    mode="direct_post")
+    request = build(
+        x509_san_dns_identity("verifier.example", x5c=x5c, leaf_dns_sans=["verifier.example"]), mode="direct_post"
+    )
     claims = parse_compact_jws(request.sign(key, now=T0, lifetime=timedelta(minutes=1))).payload
     _common_checks(claims, request)
     assert claims["client_id"] == "x509_san_dns:verifier.example"
     assert set(claims["client_metadata"]) == {"vp_formats_supported"}  # no jwks without encryption
     with pytest.raises(ClientIdError):
-        build(x509_san_dns_identity("verifier.example", x5c=x5c, leaf_dns_sans=["verifier.example"]),
-              response_uri="https://other.example/response")
+        build(
+            x509_san_dns_identity("verifier.example", x5c=x5c, leaf_dns_sans=["verifier.example"]),
+            response_uri="https://other.example/response",
+        )
 
 
 def test_decentralized_identifier_is_signed_with_the_did_key() -> None:
     key = SigningKey(generate_key("OKP"), kid="k")
-    from oid4vc.dids.key import did_key_from_jwk
-
     did = did_key_from_jwk(key.public_jwk)
     request = build(did_identity(f"{did}#{did[8:]}"))
     jws = parse_compact_jws(request.sign(key, now=T0, lifetime=timedelta(minutes=1)))
@@ -210,8 +219,11 @@ def test_encryption_key_rules() -> None:
 
 def test_vp_formats_supported_use_the_final_names() -> None:
     formats = VpFormatPolicy().vp_formats_supported(["ldp_vc", "jwt_vc_json", "dc+sd-jwt", "mso_mdoc"])
-    for example in ("sd_jwt_vc_verifier_metadata.json", "w3c_jwt_verifier_metadata.json",
-                    "w3c_ldp_verifier_metadata.json"):
+    for example in (
+        "sd_jwt_vc_verifier_metadata.json",
+        "w3c_jwt_verifier_metadata.json",
+        "w3c_ldp_verifier_metadata.json",
+    ):
         spec = json.loads((VECTORS / "client_metadata" / example).read_text())["vp_formats_supported"]
         for fmt, params in spec.items():
             assert set(formats[fmt]) == set(params)
@@ -227,7 +239,15 @@ def test_wallet_link_by_reference() -> None:
     link = wallet_link(client_id="x509_hash:abc", request_uri=REQUEST_URI, request_uri_method="post")
     assert link.startswith("openid4vp://?")
     assert {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()} == {
-        "client_id": "x509_hash:abc", "request_uri": REQUEST_URI, "request_uri_method": "post"}
+        "client_id": "x509_hash:abc",
+        "request_uri": REQUEST_URI,
+        "request_uri_method": "post",
+    }
+    metadata: dict[str, Any] = {"vp_formats_supported": {"dc+sd-jwt": {}}}
+    with_metadata = wallet_link(
+        client_id="c", request_uri=REQUEST_URI, request_uri_method="post", client_metadata=metadata
+    )
+    assert json.loads(parse_qs(urlsplit(with_metadata).query)["client_metadata"][0]) == metadata
     plain = wallet_link(client_id="x509_hash:abc", request_uri=REQUEST_URI)
     assert "request_uri_method" not in plain
     https = wallet_link(client_id="c", request_uri=REQUEST_URI, authorization_endpoint="https://wallet.example/a?x=1")
@@ -248,8 +268,12 @@ def test_parse_request_uri_post() -> None:
     post = parse_request_uri_post({"wallet_metadata": json.dumps({"vp_formats_supported": {}})})
     assert post.wallet_nonce is None and post.wallet_metadata == {"vp_formats_supported": {}}
     assert parse_request_uri_post({}).wallet_metadata is None
-    for bad in ({"wallet_metadata": "not json"}, {"wallet_metadata": "[1]"}, {"wallet_nonce": ""},
-                {"wallet_nonce": "x" * 513}):
+    for bad in (
+        {"wallet_metadata": "not json"},
+        {"wallet_metadata": "[1]"},
+        {"wallet_nonce": ""},
+        {"wallet_nonce": "x" * 513},
+    ):
         with pytest.raises(InvalidRequestError):
             parse_request_uri_post(bad)
 

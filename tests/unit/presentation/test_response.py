@@ -9,6 +9,7 @@ from jwcrypto import jwe, jwk
 
 from oid4vc.presentation.dcql import DcqlQuery, parse_dcql_query
 from oid4vc.presentation.errors import InvalidPresentationError
+from oid4vc.presentation.request import ResponseMode
 from oid4vc.presentation.response import (
     WALLET_ERROR_CODES,
     AuthorizationErrorResponse,
@@ -23,9 +24,13 @@ LDP_VP = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["Veri
 
 
 def query(*ids: str, multiple: bool = False) -> DcqlQuery:
-    return parse_dcql_query({"credentials": [
-        {"id": i, "format": "dc+sd-jwt", "meta": {"vct_values": ["x"]}, "multiple": multiple} for i in ids
-    ]})
+    return parse_dcql_query(
+        {
+            "credentials": [
+                {"id": i, "format": "dc+sd-jwt", "meta": {"vct_values": ["x"]}, "multiple": multiple} for i in ids
+            ]
+        }
+    )
 
 
 def spec_decrypt(token: str) -> dict[str, Any]:
@@ -83,8 +88,9 @@ def test_malformed_responses(form: dict[str, str], reason: str) -> None:
 @pytest.mark.parametrize("code", sorted(WALLET_ERROR_CODES))
 def test_wallet_error_responses(code: str) -> None:
     form = {"error": code, "error_description": "unsupported client_id_prefix", "state": "st"}
-    for mode in ("direct_post", "direct_post.jwt"):  # §8.3.1: an error may come back unencrypted
-        response = parse_authorization_response(form, response_mode=mode, query=query("a"), decrypt=spec_decrypt)  # type: ignore[arg-type]
+    modes: tuple[ResponseMode, ...] = ("direct_post", "direct_post.jwt")
+    for mode in modes:  # §8.3.1: an error may come back unencrypted
+        response = parse_authorization_response(form, response_mode=mode, query=query("a"), decrypt=spec_decrypt)
         assert isinstance(response, AuthorizationErrorResponse)
         assert (response.error, response.error_description, response.state) == (code, form["error_description"], "st")
         assert response.known and not response.encrypted
@@ -107,21 +113,29 @@ def test_direct_post_jwt_with_the_spec_example() -> None:
 def test_direct_post_jwt_rules() -> None:
     q = query("a")
     with pytest.raises(InvalidPresentationError) as info:  # plaintext vp_token when encryption was requested
-        parse_authorization_response({"vp_token": json.dumps({"a": [SD_JWT]})}, response_mode="direct_post.jwt",
-                                     query=q, decrypt=spec_decrypt)
+        parse_authorization_response(
+            {"vp_token": json.dumps({"a": [SD_JWT]})}, response_mode="direct_post.jwt", query=q, decrypt=spec_decrypt
+        )
     assert info.value.reason == "encryption_required"
     with pytest.raises(InvalidPresentationError) as info:
-        parse_authorization_response({"response": "garbage"}, response_mode="direct_post.jwt", query=q,
-                                     decrypt=spec_decrypt)
+        parse_authorization_response(
+            {"response": "garbage"}, response_mode="direct_post.jwt", query=q, decrypt=spec_decrypt
+        )
     assert info.value.reason == "undecryptable_response"
     encrypted_error = parse_authorization_response(
-        {"response": "x"}, response_mode="direct_post.jwt", query=q,
+        {"response": "x"},
+        response_mode="direct_post.jwt",
+        query=q,
         decrypt=lambda _: {"error": "access_denied", "state": "s"},
     )
     assert isinstance(encrypted_error, AuthorizationErrorResponse) and encrypted_error.encrypted
     with pytest.raises(InvalidPresentationError) as info:
-        parse_authorization_response({"response": "x"}, response_mode="direct_post.jwt", query=q,
-                                     decrypt=lambda _: {"vp_token": {"a": [SD_JWT]}, "state": 5})
+        parse_authorization_response(
+            {"response": "x"},
+            response_mode="direct_post.jwt",
+            query=q,
+            decrypt=lambda _: {"vp_token": {"a": [SD_JWT]}, "state": 5},
+        )
     assert info.value.reason == "malformed_response"
     with pytest.raises(ValueError):
         parse_authorization_response({"response": "x"}, response_mode="direct_post.jwt", query=q)

@@ -39,8 +39,10 @@ def test_table_agrees_with_json_ld_expansion(url: str) -> None:
 
 
 def test_vocab_contexts_agree_with_json_ld_expansion() -> None:
-    for vocab_context in ("https://www.w3.org/ns/credentials/examples/v2",
-                          "https://www.w3.org/ns/credentials/undefined-terms/v2"):
+    for vocab_context in (
+        "https://www.w3.org/ns/credentials/examples/v2",
+        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+    ):
         contexts = [VC2, vocab_context]
         types = ["VerifiableCredential", "ExampleDegreeCredential"]
         assert expanded_types({"@context": contexts, "type": types}) == tuple(_jsonld_types(contexts, types))
@@ -70,5 +72,8 @@ def test_spec_type_values_example() -> None:
         assert matches_type_values(expanded_types(credential), type_values)
     assert not matches_type_values(expanded_types({"@context": [VC2], "type": ["VerifiableCredential"]}), type_values)
     # AlumniCredential alone is not enough: every type of the inner array is required.
-    alumni = {"@context": example["matching_credentials"][1]["@context"], "type": ["VerifiableCredential", "AlumniCredential"]}
+    alumni = {
+        "@context": example["matching_credentials"][1]["@context"],
+        "type": ["VerifiableCredential", "AlumniCredential"],
+    }
     assert not matches_type_values(expanded_types(alumni), type_values)
