@@ -24,6 +24,7 @@ __all__ = [
     "ServerSettings",
     "Settings",
     "StoreSettings",
+    "VerifierSettings",
     "default_credential_configurations",
     "load_settings",
 ]
@@ -89,6 +90,30 @@ class IssuanceSettings(_Section):
     proof_max_skew: int = Field(default=60, ge=0)  # seconds an `iat` may lie in the future
     batch_size: int = Field(default=10, ge=1, le=100)
     credential_valid_days: int | None = Field(default=None, ge=1)
+
+
+class VerifierSettings(_Section):
+    """The OpenID4VP 1.0 Verifier (``POST /admin/presentations``)."""
+
+    # decentralized_identifier: client_id = the verifier DID (the issuer's ES256 key); x509_san_dns / x509_hash:
+    # the certificate below (a self-signed development certificate for the public URL's host when unset);
+    # redirect_uri: unsigned requests passed by value
+    client_id_prefix: Literal["decentralized_identifier", "x509_san_dns", "x509_hash", "redirect_uri"] = (
+        "decentralized_identifier"
+    )
+    response_mode: Literal["direct_post", "direct_post.jwt"] = "direct_post.jwt"
+    request_expires_in: int = Field(default=300, ge=30, le=86400)
+    x509_cert: Path | None = None  # PEM chain, leaf first (P-256)
+    x509_key: Path | None = None
+    trusted_issuers: list[str] | None = None  # issuer DIDs / did:web prefixes; None = no trust list (check skipped)
+    redirect_uri_template: str | None = None  # same-device: "https://hr.example/done?response_code={response_code}"
+    kb_jwt_max_age: int = Field(default=300, ge=10)
+
+    @model_validator(mode="after")
+    def _pair(self) -> VerifierSettings:
+        if (self.x509_cert is None) != (self.x509_key is None):
+            raise ValueError("x509_cert and x509_key go together")
+        return self
 
 
 class CredentialConfigurationSettings(_Section):
@@ -157,6 +182,7 @@ class Settings(BaseModel):
     admin: AdminSettings = AdminSettings()
     issuer: IssuerSettings = IssuerSettings()
     issuance: IssuanceSettings = IssuanceSettings()
+    verifier: VerifierSettings = VerifierSettings()
     credential_configurations: dict[str, CredentialConfigurationSettings] = Field(
         default_factory=default_credential_configurations
     )

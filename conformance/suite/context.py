@@ -17,16 +17,17 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from conformance.suite.credentials import SUPPORTED_FORMATS
+from conformance.suite.flow import (
+    Issuance,
+    IssuerOptions,
+    Redemption,
+    ResolvedOffer,
+    credential_identifiers,
+    well_known_url,
+)
 from conformance.suite.http import HttpClient, HttpResponse
 from conformance.suite.model import CheckFailed, Skip
-from conformance.suite.offers import (
-    PRE_AUTHORIZED_GRANT,
-    ObtainedOffer,
-    OfferLink,
-    OfferSource,
-    OfferWanted,
-    parse_offer_link,
-)
+from conformance.suite.offers import PRE_AUTHORIZED_GRANT, ObtainedOffer, OfferSource, OfferWanted, parse_offer_link
 from conformance.suite.wallet import HolderKey, KeyForm, proof_jwt
 
 __all__ = [
@@ -45,79 +46,11 @@ W3C_FORMATS = ("jwt_vc_json", "jwt_vc_json-ld", "ldp_vc")
 SUITE_ALGS = ("ES256", "EdDSA", "Ed25519")
 
 
-def well_known_url(identifier: str, suffix: str) -> str:
-    """Insert ``/.well-known/<suffix>`` between host and path (OpenID4VCI 1.0 §12.2.2, RFC 8414 §3.1)."""
-    parts = urlsplit(identifier)
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}/.well-known/{suffix}{path}"
-
-
-@dataclass(frozen=True, slots=True)
-class IssuerOptions:
-    issuer: str  # the Credential Issuer Identifier under test
-    allow_http: bool = False  # accept http URLs (development servers) as warnings instead of failures
-    config_ids: tuple[str, ...] = ()  # configurations under test; the first is the primary one
-    client_id: str | None = None  # sent in token requests (default: anonymous pre-authorized access)
-    batch_max: int = 3  # proofs sent by the batch checks (capped by batch_size)
-
-    @property
-    def issuer_id(self) -> str:
-        parts = urlsplit(self.issuer)
-        return self.issuer[:-1] if parts.path == "/" else self.issuer
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedOffer:
-    obtained: ObtainedOffer
-    link: OfferLink
-    offer: JsonObject
-    fetch: HttpResponse | None = None  # the GET of credential_offer_uri, when by reference
-
-    @property
-    def by_reference(self) -> bool:
-        return self.link.credential_offer_uri is not None
-
-    @property
-    def pre_authorized_grant(self) -> JsonObject | None:
-        grants = self.offer.get("grants")
-        grant = grants.get(PRE_AUTHORIZED_GRANT) if isinstance(grants, dict) else None
-        return grant if isinstance(grant, dict) else None
-
-    @property
-    def pre_authorized_code(self) -> str | None:
-        code = (self.pre_authorized_grant or {}).get("pre-authorized_code")
-        return code if isinstance(code, str) and code else None
-
-    @property
-    def tx_code_required(self) -> bool:
-        return "tx_code" in (self.pre_authorized_grant or {})
-
-    @property
-    def config_ids(self) -> list[str]:
-        ids = self.offer.get("credential_configuration_ids")
-        return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
-
-
-@dataclass(frozen=True, slots=True)
-class Redemption:
-    offer: ResolvedOffer
-    response: HttpResponse
-    access_token: str
-
-
-@dataclass(frozen=True, slots=True)
-class Issuance:
-    config_id: str
-    format: str
-    keys: tuple[HolderKey, ...]
-    nonce: str | None
-    response: HttpResponse
-    credentials: tuple[Any, ...]  # the `credential` values, in order
-
-
 @dataclass(slots=True)
 class _State:
     cache: dict[str, Any] = field(default_factory=dict)
+    # credential_identifiers per access token and configuration, from token responses (§6.2)
+    identifiers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 _SUPPLIED: Any = object()
@@ -156,17 +89,18 @@ class SuiteContext:
     def issuer_id(self) -> str:
         return self.options.issuer_id
 
-    def url_problem(self, url: Any, name: str) -> tuple[bool, str] | None:
+    def url_problem(self, url: Any, name: str, *, reveal: bool = True) -> tuple[bool, str] | None:
         """None if ``url`` is an absolute https URL; else (is_fatal, message). http is not fatal with
-        ``--allow-http``."""
+        ``--allow-http``. ``reveal=False`` keeps capability URLs out of the message."""
         if not isinstance(url, str) or not url:
             return True, f"{name} is not a URL string"
         parts = urlsplit(url)
+        shown = f" ({url})" if reveal else ""
         if parts.scheme == "https" and parts.netloc:
             return None
         if parts.scheme == "http" and parts.netloc:
-            return (not self.options.allow_http), f"{name} uses http ({url})"
-        return True, f"{name} is not an absolute https URL ({url})"
+            return (not self.options.allow_http), f"{name} uses http{shown}"
+        return True, f"{name} is not an absolute https URL{shown}"
 
     async def metadata_response(self) -> HttpResponse:
         async def fetch() -> HttpResponse:
@@ -355,6 +289,7 @@ class SuiteContext:
         token = body.get("access_token")
         if resp.status != 200 or not isinstance(token, str) or not token:
             raise Skip(f"needs an access token: the token request answered HTTP {resp.status} {resp.error or ''}")
+        self.state.identifiers[token] = credential_identifiers(body)
         return Redemption(offer, resp, token)
 
     async def main_redemption(self) -> Redemption:
@@ -435,7 +370,16 @@ class SuiteContext:
 
     async def credential_request(self, token: str | None, body: Any, *, raw: bytes | None = None,
                                  content_type: str = "application/json") -> HttpResponse:
+        """POST to the Credential Endpoint. When the token response issued ``credential_identifiers`` for the
+        requested configuration, ``credential_configuration_id`` is replaced by the first identifier, as §8.2
+        requires (bodies that already name an identifier are sent as they are)."""
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        issued = self.state.identifiers.get(token or "", {})
+        if isinstance(body, dict) and "credential_identifier" not in body:
+            ids = issued.get(body.get("credential_configuration_id", ""))
+            if ids:
+                body = {k: v for k, v in body.items() if k != "credential_configuration_id"}
+                body["credential_identifier"] = ids[0]
         endpoint = await self.credential_endpoint()
         if raw is not None:
             return await self.http.request("POST", endpoint, data=raw, headers=headers | {"Content-Type": content_type})

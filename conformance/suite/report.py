@@ -82,11 +82,12 @@ def render_markdown(report: Report) -> str:
     if target.get("allow_http"):
         out += ["Run with `--allow-http` (a development server on http): https findings are warnings.", ""]
     for module, results in _grouped(report.results).items():
-        out += [f"## {module}", "", "| Check | Level | Section | Result | Detail |", "|---|---|---|---|---|"]
+        out += [f"## {module}", "", "| Check | Level | Section | Requirement | Result | Detail |",
+                "|---|---|---|---|---|---|"]
         for r in results:
             status = f"**{r.status.value.upper()}**" if r.status is Status.FAIL else r.status.value
-            detail = _md(r.detail or r.description)
-            out.append(f"| `{r.id}` | {r.level.value} | {_md(r.section)} | {status} | {detail} |")
+            out.append(f"| `{r.id}` | {r.level.value} | {_md(r.section)} | {_md(r.description)} | {status} | "
+                       f"{_md(r.detail)} |")
         out.append("")
     return "\n".join(out)
 

@@ -99,10 +99,11 @@ VARIANTS: dict[str, AppFactory] = {
 
 
 @asynccontextmanager
-async def running_issuer(variant: str, data_dir: Path) -> AsyncIterator[str]:
-    """Serve a variant on a free 127.0.0.1 port; yields its Credential Issuer Identifier (http://127.0.0.1:PORT)."""
+async def running_issuer(variant: str, data_dir: Path, *, path: str = "") -> AsyncIterator[str]:
+    """Serve a variant on a free 127.0.0.1 port; yields its Credential Issuer Identifier
+    (``http://127.0.0.1:PORT`` plus ``path``, e.g. ``/tenant`` for a path-ful identifier)."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}{path}"
     runner = web.AppRunner(VARIANTS[variant](url, data_dir), access_log=None)
     await runner.setup()
     try:

@@ -32,6 +32,15 @@ async def test_all_checks_pass_against_oid4vc(tmp_path: Path) -> None:
     assert report.by_id("VCI-8.1-holder_binding[OpenBadgeCredential_jwt_vc_json]").status is Status.PASS
 
 
+async def test_issuer_identifier_with_a_path(tmp_path: Path) -> None:
+    async with running_issuer("good", tmp_path, path="/tenant") as url:
+        report = await run_issuer_suite(IssuerOptions(url, allow_http=True), OfferOptions(admin_token=ADMIN_TOKEN),
+                                        select=["discovery", "token", "VCI-8.1-holder_binding"])
+    detail = report.by_id("VCI-12.2.2-metadata_get").detail
+    assert detail.endswith("/.well-known/openid-credential-issuer/tenant -> 200")
+    assert [r.id for r in report.results if r.status in (Status.FAIL, Status.SKIP)] == []
+
+
 async def test_http_is_a_must_failure_without_allow_http(tmp_path: Path) -> None:
     async with running_issuer("good", tmp_path) as url:
         report = await run_issuer_suite(IssuerOptions(url), OfferOptions(admin_token=ADMIN_TOKEN),

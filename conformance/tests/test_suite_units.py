@@ -134,6 +134,17 @@ def test_admin_subject_by_credential_type() -> None:
     assert "credential_subjects" in admin.subject_for(("https://i.example/vct/ClrCredential",))
 
 
+def test_credential_identifiers_from_token_response() -> None:
+    from conformance.suite.flow import credential_identifiers
+
+    response = {"access_token": "t", "authorization_details": [
+        {"type": "openid_credential", "credential_configuration_id": "cfg", "credential_identifiers": ["id-1", 2]},
+        {"type": "other", "credential_configuration_id": "x", "credential_identifiers": ["nope"]},
+    ]}
+    assert credential_identifiers(response) == {"cfg": ["id-1"]}
+    assert credential_identifiers({"access_token": "t"}) == {}
+
+
 # -- credentials -------------------------------------------------------------------------------------------
 
 
@@ -231,7 +242,7 @@ def test_exit_codes_and_renderings() -> None:
     assert json.loads(render_json(report))["summary"] == {"pass": 1, "fail": 2, "warn": 0, "skip": 1,
                                                           "must_failed": 1}
     markdown = render_markdown(report)
-    assert "| `VCI-1-a` | MUST | §1 | pass | ok |" in markdown and "## n" in markdown
+    assert "| `VCI-1-a` | MUST | §1 | first \\| piped | pass | ok |" in markdown and "## n" in markdown
     page = render_html(report)
     assert "<script>x" not in page and "&lt;script&gt;" in page and "GET / -&gt; 200" in page
     line = result_line(report.results[1], width=20)

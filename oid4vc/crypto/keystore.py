@@ -87,8 +87,13 @@ class KeyRing:
         assert self._folder is not None
         path = self._folder / f"{stored.key.kid}.json"
         text = json.dumps(
-            {"kid": stored.key.kid, "alg": stored.key.alg, "active": stored.active, "created": stored.created,
-             "jwk": private_jwk(stored.key.key)}
+            {
+                "kid": stored.key.kid,
+                "alg": stored.key.alg,
+                "active": stored.active,
+                "created": stored.created,
+                "jwk": private_jwk(stored.key.key),
+            }
         )
         if replace and path.exists():
             tmp = path.with_suffix(".tmp")

@@ -23,6 +23,8 @@ class Randomness(Protocol):
 
     def uuid_urn(self) -> str: ...
 
+    def bytes(self, n: int) -> bytes: ...
+
 
 class SystemRandomness:
     def token(self, nbytes: int = 32) -> str:
@@ -34,3 +36,6 @@ class SystemRandomness:
 
     def uuid_urn(self) -> str:
         return f"urn:uuid:{uuid.uuid4()}"
+
+    def bytes(self, n: int) -> bytes:
+        return secrets.token_bytes(n)

@@ -6,11 +6,17 @@ Every adapter runs the same contract suite (tests/contract). The atomic operatio
   the access token is stored in the same transaction, so a redeemed code always has its token.
 - ``consume_nonce``: true only for the first use of an unexpired ``c_nonce`` (OpenID4VCI 1.0 §7, §13.8).
 - ``record_issuance``: one issuance per (access token, credential configuration); a concurrent duplicate loses.
+- ``allocate_status``: status list slots are handed out once each (a counter per list, advanced atomically), and a
+  full list rolls over to a new one; ``change_credential_state`` moves a credential's status, bumps its list's
+  version and writes the audit row in one transaction (Bitstring Status List v1.0, Token Status List -14).
+- ``record_deferral`` / ``complete_deferred``: a deferred issuance claims (token, configuration) like an issuance,
+  and its ``transaction_id`` delivers once (OpenID4VCI 1.0 §9).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -19,11 +25,27 @@ from oid4vc.jose import JsonObject
 
 __all__ = [
     "AccessTokenRecord",
+    "CredentialState",
+    "CredentialStatusEvent",
+    "DeferredTransaction",
+    "HolderKey",
     "IssuedCredentialRecord",
+    "LifecycleStore",
+    "NewStatusList",
     "OfferRecord",
     "OfferState",
+    "PresentationRecord",
+    "PresentationStatus",
+    "PresentationStore",
     "RedeemOutcome",
     "RedeemResult",
+    "StateChange",
+    "StateChangeOutcome",
+    "StatusAction",
+    "StatusEntryRef",
+    "StatusKind",
+    "StatusListRecord",
+    "StatusSlot",
     "Store",
     "StoreUnavailableError",
     "TxCodeSpec",
@@ -37,6 +59,7 @@ class StoreUnavailableError(ConnectionError):
 class OfferState(enum.StrEnum):
     OFFERED = "offered"
     REDEEMED = "redeemed"
+    PENDING = "pending"  # a credential request waits for the issuer's approval (deferred issuance, §9)
     ISSUED = "issued"
     LOCKED = "locked"
     EXPIRED = "expired"  # derived from expires_at, never stored
@@ -73,6 +96,9 @@ class OfferRecord:
     state: OfferState = OfferState.OFFERED
     tx_code_attempts: int = 0
     credential_ids: tuple[str, ...] = field(default=())
+    approval_required: bool = False  # deferred issuance: credentials wait for POST /admin/offers/{id}/approve
+    approved_at: datetime | None = None
+    notification_event: str | None = None  # the last OpenID4VCI §11 event a wallet sent for this offer
 
     def state_at(self, now: datetime) -> OfferState:
         if self.state is OfferState.OFFERED and now >= self.expires_at:
@@ -88,6 +114,28 @@ class AccessTokenRecord:
     expires_at: datetime
 
 
+class CredentialState(enum.StrEnum):
+    """A credential's status as published in its status list. ``revoked`` is final."""
+
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class StatusKind(enum.StrEnum):
+    BITSTRING = "bitstring"  # W3C Bitstring Status List v1.0, statusPurpose revocation (ldp_vc, jwt_vc_json)
+    TOKEN = "token"  # IETF Token Status List, 2-bit: VALID / INVALID / SUSPENDED (dc+sd-jwt)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntryRef:
+    """Where a credential's status lives: entry ``idx`` of status list ``list_id``."""
+
+    list_id: str
+    idx: int
+    kind: StatusKind
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedCredentialRecord:
     """What revocation and the admin API need; never the credential body (OpenID4VCI 1.0 §15)."""
@@ -98,6 +146,11 @@ class IssuedCredentialRecord:
     format: str
     holder_jkt: str
     issued_at: datetime
+    status: StatusEntryRef | None = None
+    state: CredentialState = CredentialState.VALID
+    notification_id: str | None = None  # shared by the credentials of one Credential Response (§8.3, §11)
+    notification_event: str | None = None
+    notification_at: datetime | None = None
 
 
 class RedeemOutcome(enum.Enum):
@@ -118,7 +171,213 @@ class RedeemResult:
     attempts_left: int | None = None
 
 
-class Store(Protocol):
+# -- presentations (OpenID4VP 1.0) ---------------------------------------------------------------------------
+
+
+class PresentationStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    EXPIRED = "expired"  # derived from expires_at while pending, never stored
+
+
+@dataclass(frozen=True, slots=True)
+class PresentationRecord:
+    """One presentation request and, once answered, its outcome. ``request`` holds the Authorization Request
+    parameters (nonce, state, client_id, dcql_query, client_metadata, ...); ``encryption_jwk`` the ephemeral
+    private key for ``direct_post.jwt`` (dropped when the request completes)."""
+
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    request: JsonObject
+    encryption_jwk: JsonObject | None = None
+    redirect_uri_template: str | None = None
+    status: PresentationStatus = PresentationStatus.PENDING
+    result: JsonObject | None = None
+    response_code_hash: str | None = None
+    completed_at: datetime | None = None
+
+    def status_at(self, now: datetime) -> PresentationStatus:
+        if self.status is PresentationStatus.PENDING and now >= self.expires_at:
+            return PresentationStatus.EXPIRED
+        return self.status
+
+
+class PresentationStore(Protocol):
+    async def create_presentation(self, record: PresentationRecord) -> None: ...
+
+    async def get_presentation(self, presentation_id: str) -> PresentationRecord | None: ...
+
+    async def complete_presentation(
+        self,
+        presentation_id: str,
+        *,
+        status: PresentationStatus,
+        result: JsonObject,
+        response_code_hash: str | None,
+        now: datetime,
+    ) -> bool:
+        """Atomically move an unexpired pending request to its final status (the first response wins; a replay
+        or a late answer changes nothing and gets False). The encryption key is dropped."""
+        ...
+
+
+# -- credential lifecycle: status lists, state changes, notifications, deferred issuance ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListRecord:
+    """One status list. ``scope`` groups the lists one allocator hands out from (the kind and the issuer keys that
+    sign it); ``version`` grows with every status change, so a signed copy of version ``v`` is current while the
+    stored version is still ``v``."""
+
+    id: str
+    kind: StatusKind
+    scope: str
+    size: int
+    counter: int  # slots handed out so far; the list is full at counter == size
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewStatusList:
+    """Drawn by the caller (fresh id and permutation key), used by the store only when a list must be started."""
+
+    id: str
+    key: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSlot:
+    """Allocation number ``counter`` of list ``list_id``; the caller maps it to the published index with the list's
+    keyed permutation (``oid4vc.status.allocation.IndexPermutation(key, size).index(counter)``)."""
+
+    list_id: str
+    kind: StatusKind
+    size: int
+    counter: int
+    key: bytes = field(repr=False)
+
+
+class StatusAction(enum.StrEnum):
+    REVOKE = "revoke"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+
+
+class StateChangeOutcome(enum.Enum):
+    CHANGED = "changed"
+    UNKNOWN = "unknown"  # no such credential
+    NO_STATUS = "no_status"  # issued without a status list entry
+    NOT_SUSPENDABLE = "not_suspendable"  # its status list publishes revocation only
+    NOT_ALLOWED = "not_allowed"  # revoked is final; suspend needs valid; reinstate needs suspended
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    outcome: StateChangeOutcome
+    credential: IssuedCredentialRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialStatusEvent:
+    """One audit row: who changed which credential's status, when, why."""
+
+    credential_id: str
+    action: StatusAction
+    from_state: CredentialState
+    to_state: CredentialState
+    actor: str
+    reason: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HolderKey:
+    """A holder key whose proof was verified at the Credential Endpoint (kept for a deferred delivery)."""
+
+    jwk: JsonObject
+    did: str
+    jkt: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredTransaction:
+    transaction_id_hash: str
+    token_hash: str
+    offer_id: str
+    credential_configuration_id: str
+    holders: tuple[HolderKey, ...]
+    created_at: datetime
+    expires_at: datetime
+
+
+class LifecycleStore(Protocol):
+    async def allocate_status(
+        self,
+        *,
+        scope: str,
+        kind: StatusKind,
+        size: int,
+        count: int,
+        now: datetime,
+        new_list: Callable[[], NewStatusList],
+    ) -> list[StatusSlot]:
+        """Atomically hand out ``count`` slots from the oldest non-full list of ``scope``, starting lists (with
+        ``new_list()``) as lists fill up. No slot is ever handed out twice."""
+        ...
+
+    async def get_status_list(self, list_id: str) -> StatusListRecord | None: ...
+
+    async def status_list_entries(self, list_id: str) -> dict[int, CredentialState]:
+        """The entries of ``list_id`` that are not valid. Read after ``get_status_list``, the result is at least
+        as new as that record's version."""
+        ...
+
+    async def change_credential_state(
+        self, credential_id: str, action: StatusAction, *, actor: str, reason: str | None, now: datetime
+    ) -> StateChange:
+        """Atomically apply ``action`` (``oid4vc.store.transitions.decide_transition``), bump the list's version and
+        write the audit row; nothing is written unless the outcome is CHANGED."""
+        ...
+
+    async def credential_history(self, credential_id: str) -> list[CredentialStatusEvent]: ...
+
+    async def list_credentials(self, offer_id: str) -> list[IssuedCredentialRecord]: ...
+
+    async def record_notification(
+        self, notification_id: str, *, offer_id: str, event: str, now: datetime
+    ) -> list[str]:
+        """Record ``event`` on the credentials of ``notification_id`` issued from ``offer_id`` (the last event wins;
+        a repeat changes nothing). Returns their ids; empty when there are none."""
+        ...
+
+    async def record_deferral(self, transaction: DeferredTransaction, *, token_expires_at: datetime) -> bool:
+        """Atomically claim (token, configuration) as ``record_issuance`` does and store ``transaction``; the
+        access token is kept alive until ``token_expires_at`` for the deferred and notification endpoints. False,
+        with nothing written, when the pair was already claimed."""
+        ...
+
+    async def get_deferred(self, transaction_id_hash: str, *, now: datetime) -> DeferredTransaction | None: ...
+
+    async def complete_deferred(
+        self, transaction_id_hash: str, credentials: list[IssuedCredentialRecord], *, now: datetime
+    ) -> bool:
+        """Atomically consume an unexpired transaction and record ``credentials``; False (nothing written) when it
+        is unknown, expired or already delivered."""
+        ...
+
+    async def approve_offer(
+        self, offer_id: str, *, credential_subject: JsonObject | None, now: datetime
+    ) -> OfferRecord | None:
+        """Mark the offer approved (keeping the first approval time) and, if given, replace its subject."""
+        ...
+
+
+class Store(PresentationStore, LifecycleStore, Protocol):
     async def create_offer(self, offer: OfferRecord) -> None: ...
 
     async def get_offer(self, offer_id: str) -> OfferRecord | None: ...
@@ -159,8 +418,10 @@ class Store(Protocol):
 
     async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None: ...
 
-    async def purge_expired(self, *, now: datetime) -> int:
-        """Delete expired nonces and access tokens; returns how many rows went."""
+    async def purge_expired(self, *, now: datetime, offers_expired_before: datetime | None = None) -> int:
+        """Retention: delete expired nonces, access tokens (with their issuance claims) and deferred transactions,
+        and offers never redeemed that expired before ``offers_expired_before`` (default ``now``); clear the
+        ``credential_subject`` of offers that can issue nothing more. Returns how many rows were deleted."""
         ...
 
     async def close(self) -> None: ...

@@ -16,12 +16,13 @@ from oid4vc.store.base import (
     RedeemOutcome,
     RedeemResult,
 )
+from oid4vc.store.presentations import MemoryPresentations
 from oid4vc.store.redeem import decide_redeem
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore:
+class MemoryStore(MemoryPresentations):
     def __init__(self) -> None:
         self._offers: dict[str, OfferRecord] = {}
         self._by_code: dict[str, str] = {}

@@ -42,6 +42,7 @@ from oid4vc.store.base import (
     StoreUnavailableError,
     TxCodeSpec,
 )
+from oid4vc.store.presentations import PostgresPresentations
 from oid4vc.store.redeem import decide_redeem
 from oid4vc.store.schema import migrations
 
@@ -124,7 +125,7 @@ def _number(found: dict[str, str], key: str, kind: Callable[[str], _N], default:
         raise ValueError(f"store URL: {key} must be a number") from None
 
 
-class PostgresStore:
+class PostgresStore(PostgresPresentations):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 

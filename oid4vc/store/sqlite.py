@@ -27,6 +27,7 @@ from oid4vc.store.base import (
     RedeemResult,
     TxCodeSpec,
 )
+from oid4vc.store.presentations import SqlitePresentations
 from oid4vc.store.redeem import decide_redeem
 from oid4vc.store.schema import migrations
 
@@ -46,7 +47,7 @@ def _dt(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-class SqliteStore:
+class SqliteStore(SqlitePresentations):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()

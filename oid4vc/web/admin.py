@@ -17,6 +17,7 @@ from oid4vc.issuance.offer import OfferCreate
 from oid4vc.model import describe_validation_error
 from oid4vc.services.issuance import CreatedOffer
 from oid4vc.store.base import OfferRecord
+from oid4vc.web import verifier
 from oid4vc.web.keys import admin_token_key, issuer_key
 from oid4vc.web.responses import json_no_store, read_json
 
@@ -76,4 +77,5 @@ async def get_offer(request: web.Request) -> web.Response:
 def admin_app() -> web.Application:
     app = web.Application(middlewares=[require_admin_token])
     app.add_routes([web.post("/offers", create_offer), web.get("/offers/{offer_id}", get_offer)])
+    app.add_routes(verifier.admin_routes())
     return app

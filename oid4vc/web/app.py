@@ -19,19 +19,24 @@ from oid4vc.clock import Clock, SystemClock
 from oid4vc.config import Settings
 from oid4vc.crypto.keys import CryptoJwsVerifier
 from oid4vc.crypto.keystore import KeyRing
+from oid4vc.fetch.aiohttp import GuardedFetcher
 from oid4vc.formats.ldp_vc import prime_context_cache
 from oid4vc.formats.registry import build_formats
 from oid4vc.issuance.metadata import well_known_path
+from oid4vc.services.credential_verification import CredentialVerifier
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.issuance import IssuerService
+from oid4vc.services.key_resolution import KeyResolver
 from oid4vc.services.randomness import Randomness, SystemRandomness
+from oid4vc.services.verification import VerifierService
+from oid4vc.services.verifier_identity import verifier_identity
 from oid4vc.store.base import Store
 from oid4vc.store.memory import MemoryStore
 from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore
-from oid4vc.web import health, issuer, well_known
+from oid4vc.web import health, issuer, verifier, well_known
 from oid4vc.web.admin import admin_app
-from oid4vc.web.keys import admin_token_key, issuer_key, settings_key
+from oid4vc.web.keys import admin_token_key, issuer_key, settings_key, verifier_key
 from oid4vc.web.metrics import Metrics, metrics_key, metrics_middleware
 from oid4vc.web.middlewares import error_middleware
 
@@ -120,8 +125,33 @@ def create_app(
             random=random or SystemRandomness(),
             events=events,
         )
+        fetcher = GuardedFetcher(allow_http=settings.server.dev_mode, allow_private=settings.server.dev_mode)
+        key_resolver = KeyResolver(fetcher, the_clock)
+        crypto = CryptoJwsVerifier()
+        identity_for, verifier_signer = verifier_identity(settings, ring, now=the_clock.now())
+        app[verifier_key] = VerifierService(
+            settings=settings,
+            store=the_store,
+            identity_for=identity_for,
+            signer=verifier_signer,
+            credentials=CredentialVerifier(
+                keys=key_resolver,
+                jws=crypto,
+                raw=crypto,
+                clock=the_clock,
+                executor=pool,
+                trusted_issuers=settings.verifier.trusted_issuers,
+            ),
+            keys=key_resolver,
+            jws=crypto,
+            raw=crypto,
+            clock=the_clock,
+            random=random or SystemRandomness(),
+            events=events,
+        )
         purger = asyncio.create_task(_purge_forever(the_store, the_clock))
         yield
+        await fetcher.close()
         purger.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purger
@@ -143,6 +173,7 @@ def create_app(
     )
     app.add_routes(issuer.routes(prefix))
     app.add_routes(health.routes())
+    app.add_routes(verifier.routes(prefix))
     app.add_subapp(f"{prefix}/admin", admin_app())
     return app
 

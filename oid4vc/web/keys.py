@@ -6,9 +6,11 @@ from aiohttp import web
 
 from oid4vc.config import Settings
 from oid4vc.services.issuance import IssuerService
+from oid4vc.services.verification import VerifierService
 
-__all__ = ["admin_token_key", "issuer_key", "settings_key"]
+__all__ = ["admin_token_key", "issuer_key", "settings_key", "verifier_key"]
 
 settings_key = web.AppKey("settings", Settings)
 issuer_key = web.AppKey("issuer", IssuerService)
 admin_token_key = web.AppKey("admin_token", str)
+verifier_key = web.AppKey("verifier", VerifierService)

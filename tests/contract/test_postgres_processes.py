@@ -95,7 +95,8 @@ async def test_stores_starting_at_once_apply_each_migration_once(
     caplog.set_level(logging.INFO, logger="oid4vc.store.postgres")
     stores = await asyncio.gather(*(PostgresStore.open(postgres_url) for _ in range(4)))
     applied = [r.getMessage().rsplit("=", 1)[1] for r in caplog.records if "migrations_applied" in r.getMessage()]
-    assert sorted(applied) == ["[1]", "none", "none", "none"]
+    every = str([v for v, _ in migrations("postgres")])
+    assert sorted(applied) == sorted([every, "none", "none", "none"])
     await stores[0].create_offer(offer())
     assert await stores[3].get_offer("o1") == offer()
     for s in stores:

@@ -270,7 +270,7 @@ async def display_locales(ctx: SuiteContext) -> Outcome:
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             bad.append(f"{name} is not an array of objects")
             continue
-        locales = [e.get("locale") for e in entries]
+        locales = [e["locale"] for e in entries if "locale" in e]
         if len(locales) != len(set(map(str, locales))):
             bad.append(f"{name} repeats a locale")
         if any(isinstance(e.get("logo"), dict) and not isinstance(e["logo"].get("uri"), str) for e in entries):

@@ -118,7 +118,7 @@ async def offer_by_reference(ctx: SuiteContext) -> Outcome:
 )
 async def offer_uri_https(ctx: SuiteContext) -> Outcome:
     offer = await _reference_offer(ctx)
-    problem = ctx.url_problem(offer.link.credential_offer_uri, "credential_offer_uri")
+    problem = ctx.url_problem(offer.link.credential_offer_uri, "credential_offer_uri", reveal=False)
     if problem is None:
         return passed()
     return failed(problem[1]) if problem[0] else warned(problem[1] + " (accepted because of --allow-http)")
