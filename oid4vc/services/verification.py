@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oid4vc.clock import Clock
@@ -114,7 +114,8 @@ class VerifierService:
 
     # -- admin ------------------------------------------------------------------------------------------
 
-    async def create(self, body: PresentationCreate) -> CreatedPresentation:
+    async def create(self, body: PresentationCreate, *, policy: JsonObject | None = None) -> CreatedPresentation:
+        """``policy`` (from a preset): ``trusted_issuers`` and ``max_age_days``, applied after verification."""
         try:
             query = parse_dcql_query(body.dcql_query, supported_formats=_SUPPORTED_FORMATS)
         except InvalidDcqlQueryError as exc:
@@ -140,7 +141,7 @@ class VerifierService:
             id=presentation_id,
             created_at=now,
             expires_at=expires,
-            request=request.parameters() | {"request_uri_method": body.request_uri_method},
+            request=request.parameters() | {"request_uri_method": body.request_uri_method, "policy": policy or {}},
             encryption_jwk=enc_key,
             redirect_uri_template=self.settings.verifier.redirect_uri_template,
         )
@@ -258,6 +259,10 @@ class VerifierService:
                     [{"id": c.id, "path": list(c.path), "values": list(c.values)} for c in match.claims],
                 )
             )
+        policy = record.request.get("policy") or {}
+        for entry, match in zip(entries, evaluation.matches, strict=True):
+            item = verified[match.credential_query_id][match.index]
+            entry["checks"] |= _policy_checks(policy, item.credential, now)
         failed = [e for e in entries if any(c["outcome"] == "failed" for c in e["checks"].values())]
         error: str | None = None
         description: str | None = None
@@ -356,6 +361,39 @@ class VerifierService:
         if not isinstance(kid, str):
             raise LookupError("the credential names no kid")
         return await self.keys.resolve(kid)
+
+
+def _policy_checks(policy: JsonObject, credential: VerifiedCredential, now: datetime) -> JsonObject:
+    """The request's own policy (presets): an issuer allow-list replaces the global trust check; ``max_age_days``
+    bounds how long ago the credential became valid."""
+    out: JsonObject = {}
+    issuers = policy.get("trusted_issuers")
+    if issuers:
+        issuer = credential.issuer or ""
+        ok = any(issuer == t or issuer.startswith(f"{t}:") for t in issuers)
+        out["trust"] = {"outcome": "passed"} if ok else {"outcome": "failed", "reason": "issuer is not one requested"}
+    max_age = policy.get("max_age_days")
+    if max_age:
+        claims = credential.claims
+        start = _when(claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf") or claims.get("iat"))
+        if start is None:
+            out["age"] = {"outcome": "failed", "reason": "the credential states no issuance time"}
+        elif now - start > timedelta(days=int(max_age)):
+            out["age"] = {"outcome": "failed", "reason": f"issued more than {max_age} days ago"}
+        else:
+            out["age"] = {"outcome": "passed"}
+    return out
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
 
 
 def _require_sound_proofs(verified: dict[str, list[_Verified]]) -> None:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from oid4vc.errors import InvalidRequestError
 from oid4vc.model import describe_validation_error
+from oid4vc.presentation.presets import OpenBadgePreset, expand_preset
 from oid4vc.presentation.request import PresentationCreate
 from oid4vc.services.verification import VerifierService
 from oid4vc.store.base import PresentationRecord, PresentationStatus
@@ -84,18 +85,26 @@ def view(service: VerifierService, record: PresentationRecord) -> dict[str, obje
         "error": None,
     }
     if record.result is not None:
-        out |= {"credentials": record.result.get("credentials", []), "error": record.result.get("error"),
-                "error_description": record.result.get("error_description")}
+        out |= {
+            "credentials": record.result.get("credentials", []),
+            "error": record.result.get("error"),
+            "error_description": record.result.get("error_description"),
+        }
     return out
 
 
 async def create(request: web.Request) -> web.Response:
     body = await read_json(request, InvalidRequestError)
+    service = request.config_dict[verifier_key]
+    policy = None
     try:
+        if isinstance(body, dict) and "preset" in body:
+            preset = OpenBadgePreset.model_validate(body.pop("preset"))
+            body["dcql_query"], policy = expand_preset(preset, public_url=service.public_url)
         spec = PresentationCreate.model_validate(body)
     except ValidationError as exc:
         raise InvalidRequestError(describe_validation_error(exc)) from None
-    created = await request.config_dict[verifier_key].create(spec)
+    created = await service.create(spec, policy=policy)
     out = view(request.config_dict[verifier_key], created.record) | {
         "request_uri": created.link,
         "status_url": f"{request.config_dict[verifier_key].public_url}/admin/presentations/{created.record.id}",
@@ -125,8 +134,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     service = request.config_dict[verifier_key]
     pid = request.match_info["pid"]
     record = await service.get(pid)
-    stream = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
-                                         "X-Accel-Buffering": "no"})
+    stream = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
     await stream.prepare(request)
     last = None
     deadline = asyncio.get_running_loop().time() + 600

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from oid4vc.crypto.keys import SigningKey
 from oid4vc.dids.jwk import did_jwk_from_jwk
 from oid4vc.dids.key import did_key_from_jwk
-from oid4vc.crypto.keys import SigningKey
 from tests.conftest import ADMIN, PUBLIC_URL, T0, AppClient
 from tests.support.presenter import fetch_request, ldp_vp, post_response, sd_jwt_presentation, vp_jwt
 from tests.support.wallet import holder_key, proof_jwt
@@ -256,4 +256,46 @@ async def test_expiry_long_poll_and_events(client: AppClient, clock: Any) -> Non
     assert text.startswith("event: status\ndata: ") and '"status": "expired"' in text
     request_path = f"/presentations/{created['id']}/request"
     assert (await client.get(request_path)).status == 404
-    assert (await client.get(f"/admin/presentations/nope", headers=ADMIN)).status == 404
+    assert (await client.get("/admin/presentations/nope", headers=ADMIN)).status == 404
+
+
+async def test_open_badge_preset_with_issuer_list_and_age(client: AppClient, clock: Any) -> None:
+    key = holder_key()
+    credential = await issue(client, "OpenBadgeCredential_dc_sd_jwt", key)
+    md = await (await client.get("/.well-known/openid-credential-issuer")).json()
+    assert md  # the issuer DID is the credential's iss
+    from oid4vc.formats.sd_jwt import parse_sd_jwt
+
+    issuer = parse_sd_jwt(credential).payload["iss"]
+    preset = {
+        "preset": "open_badge",
+        "achievement_name": "Nursing Basics",
+        "issuers": [issuer],
+        "max_age_days": 30,
+        "formats": ["dc+sd-jwt"],
+    }
+    resp = await client.post("/admin/presentations", json={"preset": preset}, headers=ADMIN)
+    assert resp.status == 201, await resp.text()
+    created = await resp.json()
+    assert created["dcql_query"]["credentials"][0]["claims"][0]["values"] == ["Nursing Basics"]
+    request = await fetch_request(client, created["request_uri"])
+    presentation = sd_jwt_presentation(credential, key, request)
+    qid = request["dcql_query"]["credentials"][0]["id"]
+    assert (await post_response(client, request, {qid: [presentation]})).status == 200
+    entry = (await status(client, created["id"]))["credentials"][0]
+    assert entry["checks"]["trust"]["outcome"] == "passed" and entry["checks"]["age"]["outcome"] == "passed"
+    # another issuer list, and a badge that does not match the name
+    preset |= {"issuers": ["did:web:other.example"]}
+    created = await (await client.post("/admin/presentations", json={"preset": preset}, headers=ADMIN)).json()
+    request = await fetch_request(client, created["request_uri"])
+    resp = await post_response(client, request, {qid: [sd_jwt_presentation(credential, key, request)]})
+    await _rejected(client, created, resp, "trust")
+    preset |= {"issuers": [issuer], "achievement_name": "Welding"}
+    created = await (await client.post("/admin/presentations", json={"preset": preset}, headers=ADMIN)).json()
+    request = await fetch_request(client, created["request_uri"])
+    resp = await post_response(client, request, {qid: [sd_jwt_presentation(credential, key, request)]})
+    await _rejected(client, created, resp, "unsatisfied")
+    bad = await client.post(
+        "/admin/presentations", json={"preset": {"preset": "open_badge", "max_age_days": 0}}, headers=ADMIN
+    )
+    assert bad.status == 400
