@@ -161,16 +161,47 @@ def _bench(args: argparse.Namespace) -> int:
         from oid4vc.bench.signing import run_signing_bench
 
         report = asyncio.run(run_signing_bench(seconds=args.seconds, workers=args.workers))
+    elif args.bench_command == "presentation":
+        from oid4vc.bench.presentation import PresentationBench, run_presentation_bench
+
+        token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
+        if not token:
+            raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
+        report = asyncio.run(
+            run_presentation_bench(
+                PresentationBench(
+                    server=args.server.rstrip("/"),
+                    admin_token=token,
+                    format=args.format,
+                    response_mode=args.response_mode,
+                    flows=args.flows,
+                    concurrency=args.concurrency,
+                    duration=args.duration,
+                    server_pids=tuple(args.server_pid or ()),
+                    progress=not args.quiet,
+                )
+            )
+        )
     else:
         from oid4vc.bench.issuance import IssuanceBench, run_issuance_bench
 
         token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
         if not token:
             raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
-        report = asyncio.run(run_issuance_bench(IssuanceBench(
-            server=args.server.rstrip("/"), admin_token=token, config_id=args.config_id, flows=args.flows,
-            concurrency=args.concurrency, duration=args.duration, server_pids=tuple(args.server_pid or ()),
-            progress=not args.quiet)))
+        report = asyncio.run(
+            run_issuance_bench(
+                IssuanceBench(
+                    server=args.server.rstrip("/"),
+                    admin_token=token,
+                    config_id=args.config_id,
+                    flows=args.flows,
+                    concurrency=args.concurrency,
+                    duration=args.duration,
+                    server_pids=tuple(args.server_pid or ()),
+                    progress=not args.quiet,
+                )
+            )
+        )
     text = json.dumps(report, indent=2)
     if args.json:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
@@ -289,7 +320,17 @@ def _parser() -> argparse.ArgumentParser:
     bissue.add_argument("--duration", type=float, default=60.0, help="stop after this many seconds")
     bissue.add_argument("--server-pid", type=int, action="append", help="server process id(s) for CPU accounting")
     bissue.add_argument("--quiet", action="store_true", help="no progress bar")
-    for p in (bsign, bissue):
+    bpres = bench_sub.add_parser("presentation", help="OpenID4VP presentations answered by many wallets at once")
+    bpres.add_argument("--server", default="http://127.0.0.1:8080")
+    bpres.add_argument("--token", help="admin token (default: $OID4VC_ADMIN_TOKEN)")
+    bpres.add_argument("--format", default="dc+sd-jwt", choices=["dc+sd-jwt", "jwt_vc_json", "ldp_vc"])
+    bpres.add_argument("--response-mode", default="direct_post.jwt", choices=["direct_post", "direct_post.jwt"])
+    bpres.add_argument("--flows", type=int, default=500)
+    bpres.add_argument("--concurrency", type=int, default=32)
+    bpres.add_argument("--duration", type=float, default=60.0)
+    bpres.add_argument("--server-pid", type=int, action="append")
+    bpres.add_argument("--quiet", action="store_true")
+    for p in (bsign, bissue, bpres):
         p.add_argument("--json", help="also write the report to this file")
     bench.set_defaults(func=_bench)
 

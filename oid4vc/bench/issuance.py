@@ -55,8 +55,9 @@ class _FlowError(Exception):
         self.kind = kind
 
 
-def _proof(key: SigningKey, audience: str, nonce: str) -> str:
-    header = {"alg": key.alg, "typ": "openid4vci-proof+jwt", "jwk": key.public_jwk}
+def _proof(key: SigningKey, audience: str, nonce: str, *, kid: str | None = None) -> str:
+    header: dict[str, Any] = {"alg": key.alg, "typ": "openid4vci-proof+jwt"}
+    header |= {"kid": kid} if kid else {"jwk": key.public_jwk}
     claims = {"aud": audience, "iat": int(time.time()), "nonce": nonce}
     signing_input = f"{encode_segment(header)}.{encode_segment(claims)}"
     return f"{signing_input}.{b64url_encode(key.sign_bytes(signing_input.encode()))}"

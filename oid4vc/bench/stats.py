@@ -27,12 +27,26 @@ def self_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                for child in fh.read().split():
+                    found += [int(child), *_descendants(int(child))]
+    except OSError:
+        pass
+    return found
+
+
 def cpu_seconds_of(pids: list[int]) -> float | None:
-    """utime + stime of local processes (and their reaped children) from /proc; None when unreadable."""
+    """utime + stime of local processes, their live descendants (JSON-LD workers) and reaped children, from
+    /proc; None when unreadable."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
+    everyone = [p for pid in pids for p in (pid, *_descendants(pid))]
     try:
-        for pid in pids:
+        for pid in everyone:
             with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
             total += sum(int(v) for v in fields[11:15]) / ticks  # utime stime cutime cstime

@@ -10,19 +10,25 @@ from datetime import datetime
 
 from oid4vc.store.base import (
     AccessTokenRecord,
+    CredentialStatusEvent,
+    DeferredTransaction,
     IssuedCredentialRecord,
     OfferRecord,
     OfferState,
+    PresentationStatus,
     RedeemOutcome,
     RedeemResult,
+    StatusListRecord,
 )
+from oid4vc.store.deferred import MemoryDeferred
 from oid4vc.store.presentations import MemoryPresentations
 from oid4vc.store.redeem import decide_redeem
+from oid4vc.store.status_lists import MemoryStatusLists
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryPresentations):
+class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred):
     def __init__(self) -> None:
         self._offers: dict[str, OfferRecord] = {}
         self._by_code: dict[str, str] = {}
@@ -31,6 +37,10 @@ class MemoryStore(MemoryPresentations):
         self._nonces: dict[str, datetime] = {}
         self._claims: set[tuple[str, str]] = set()
         self._credentials: dict[str, IssuedCredentialRecord] = {}
+        self._status_lists: dict[str, StatusListRecord] = {}
+        self._status_keys: dict[str, bytes] = {}
+        self._status_events: list[CredentialStatusEvent] = []
+        self._deferred: dict[str, DeferredTransaction] = {}
 
     async def create_offer(self, offer: OfferRecord) -> None:
         if offer.id in self._offers or offer.pre_authorized_code_hash in self._by_code:
@@ -92,25 +102,54 @@ class MemoryStore(MemoryPresentations):
         if key in self._claims:
             return False
         self._claims.add(key)
+        self._add_credentials(credentials)
+        return True
+
+    def _add_credentials(self, credentials: list[IssuedCredentialRecord]) -> None:
+        taken = {(c.status.list_id, c.status.idx) for c in self._credentials.values() if c.status}
+        if any(c.status and (c.status.list_id, c.status.idx) in taken for c in credentials):
+            raise ValueError("duplicate status list entry")  # the SQL adapters' unique index
         for credential in credentials:
             self._credentials[credential.id] = credential
             offer = self._offers[credential.offer_id]
             self._offers[offer.id] = replace(
                 offer, state=OfferState.ISSUED, credential_ids=(*offer.credential_ids, credential.id)
             )
-        return True
 
     async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None:
         return self._credentials.get(credential_id)
 
-    async def purge_expired(self, *, now: datetime) -> int:
+    async def purge_expired(self, *, now: datetime, offers_expired_before: datetime | None = None) -> int:
+        cutoff = now if offers_expired_before is None else offers_expired_before
         nonces = [n for n, exp in self._nonces.items() if exp <= now]
         tokens = [t for t, rec in self._tokens.items() if rec.expires_at <= now]
+        deferred = [h for h, tx in self._deferred.items() if tx.expires_at <= now]
         for n in nonces:
             del self._nonces[n]
         for t in tokens:
             del self._tokens[t]
-        return len(nonces) + len(tokens)
+        for h in deferred:
+            del self._deferred[h]
+        claims = {c for c in self._claims if c[0] not in self._tokens}
+        self._claims -= claims
+        offers = [
+            o for o in self._offers.values()
+            if o.state in (OfferState.OFFERED, OfferState.LOCKED) and o.expires_at <= cutoff
+        ]
+        for offer in offers:
+            del self._offers[offer.id], self._by_code[offer.pre_authorized_code_hash]
+            del self._by_reference[offer.reference]
+        presentations = [
+            p.id for p in self._table().values() if p.status is PresentationStatus.PENDING and p.expires_at <= cutoff
+        ]
+        for presentation_id in presentations:
+            del self._table()[presentation_id]
+        live = {t.offer_id for t in self._tokens.values()} | {tx.offer_id for tx in self._deferred.values()}
+        for offer in list(self._offers.values()):
+            if offer.state not in (OfferState.OFFERED, OfferState.LOCKED) and offer.id not in live:
+                if offer.credential_subject:
+                    self._offers[offer.id] = replace(offer, credential_subject={})
+        return len(nonces) + len(tokens) + len(deferred) + len(claims) + len(offers) + len(presentations)
 
     async def close(self) -> None:
         return None

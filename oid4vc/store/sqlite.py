@@ -27,15 +27,23 @@ from oid4vc.store.base import (
     RedeemResult,
     TxCodeSpec,
 )
+from oid4vc.store.deferred import SqliteDeferred
 from oid4vc.store.presentations import SqlitePresentations
 from oid4vc.store.redeem import decide_redeem
 from oid4vc.store.schema import migrations
+from oid4vc.store.status_lists import (
+    CREDENTIAL_COLUMNS,
+    SqliteStatusLists,
+    credential_from_row,
+    insert_credentials_sqlite,
+)
 
 __all__ = ["SqliteStore"]
 
 _OFFER_COLUMNS = (
     "id, credential_configuration_ids, credential_subject, pre_authorized_code_hash, pre_authorized_code, "
-    "reference, tx_code, tx_code_hash, created_at, expires_at, by_reference, state, tx_code_attempts"
+    "reference, tx_code, tx_code_hash, created_at, expires_at, by_reference, state, tx_code_attempts, "
+    "approval_required, approved_at, notification_event"
 )
 
 
@@ -47,7 +55,7 @@ def _dt(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-class SqliteStore(SqlitePresentations):
+class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
@@ -94,7 +102,7 @@ class SqliteStore(SqlitePresentations):
     async def create_offer(self, offer: OfferRecord) -> None:
         async with self._transaction() as conn:
             await conn.execute(
-                f"INSERT INTO offers ({_OFFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
+                f"INSERT INTO offers ({_OFFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
                 (
                     offer.id,
                     json.dumps(list(offer.credential_configuration_ids)),
@@ -109,6 +117,9 @@ class SqliteStore(SqlitePresentations):
                     offer.by_reference,
                     offer.state.value,
                     offer.tx_code_attempts,
+                    offer.approval_required,
+                    _ts(offer.approved_at) if offer.approved_at else None,
+                    offer.notification_event,
                 ),
             )
 
@@ -206,43 +217,37 @@ class SqliteStore(SqlitePresentations):
             )
             if cursor.rowcount != 1:
                 return False
-            await conn.executemany(
-                "INSERT INTO credentials (id, offer_id, credential_configuration_id, format, holder_jkt, issued_at) "
-                "VALUES (?,?,?,?,?,?)",
-                [
-                    (c.id, c.offer_id, c.credential_configuration_id, c.format, c.holder_jkt, _ts(c.issued_at))
-                    for c in credentials
-                ],
-            )
-            await conn.executemany(
-                "UPDATE offers SET state = ? WHERE id = ?",
-                [(OfferState.ISSUED.value, offer_id) for offer_id in {c.offer_id for c in credentials}],
-            )
+            await insert_credentials_sqlite(conn, credentials)
             return True
 
     async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None:
         cursor = await self._conn.execute(
-            "SELECT id, offer_id, credential_configuration_id, format, holder_jkt, issued_at FROM credentials "
-            "WHERE id = ?",
-            (credential_id,),
+            f"SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?", (credential_id,)  # noqa: S608
         )
         row = await cursor.fetchone()
-        if row is None:
-            return None
-        return IssuedCredentialRecord(
-            row["id"],
-            row["offer_id"],
-            row["credential_configuration_id"],
-            row["format"],
-            row["holder_jkt"],
-            _dt(row["issued_at"]),
-        )
+        return credential_from_row(row, _dt) if row is not None else None
 
-    async def purge_expired(self, *, now: datetime) -> int:
+    async def purge_expired(self, *, now: datetime, offers_expired_before: datetime | None = None) -> int:
+        cutoff = _ts(now if offers_expired_before is None else offers_expired_before)
+        statements = [
+            ("DELETE FROM nonces WHERE expires_at <= ?", (_ts(now),)),
+            ("DELETE FROM access_tokens WHERE expires_at <= ?", (_ts(now),)),
+            ("DELETE FROM deferred_transactions WHERE expires_at <= ?", (_ts(now),)),
+            ("DELETE FROM issuance_claims WHERE token_hash NOT IN (SELECT token_hash FROM access_tokens)", ()),
+            ("DELETE FROM offers WHERE state IN ('offered', 'locked') AND expires_at <= ?", (cutoff,)),
+            ("DELETE FROM presentations WHERE status = 'pending' AND expires_at <= ?", (cutoff,)),
+        ]
+        deleted = 0
         async with self._transaction() as conn:
-            a = await conn.execute("DELETE FROM nonces WHERE expires_at <= ?", (_ts(now),))
-            b = await conn.execute("DELETE FROM access_tokens WHERE expires_at <= ?", (_ts(now),))
-            return max(a.rowcount, 0) + max(b.rowcount, 0)
+            for sql, args in statements:
+                deleted += max((await conn.execute(sql, args)).rowcount, 0)
+            # Offers that can issue nothing more keep no personal data (no live token, no waiting transaction).
+            await conn.execute(
+                "UPDATE offers SET credential_subject = '{}' WHERE state NOT IN ('offered', 'locked') "
+                "AND credential_subject <> '{}' AND id NOT IN (SELECT offer_id FROM access_tokens) "
+                "AND id NOT IN (SELECT offer_id FROM deferred_transactions)"
+            )
+        return deleted
 
 
 def _tx_code_json(spec: TxCodeSpec) -> dict[str, Any]:
@@ -266,4 +271,7 @@ def _offer_from_row(row: Any, credential_ids: tuple[str, ...]) -> OfferRecord:
         state=OfferState(row["state"]),
         tx_code_attempts=row["tx_code_attempts"],
         credential_ids=credential_ids,
+        approval_required=bool(row["approval_required"]),
+        approved_at=_dt(row["approved_at"]) if row["approved_at"] is not None else None,
+        notification_event=row["notification_event"],
     )

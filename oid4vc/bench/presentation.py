@@ -1,0 +1,241 @@
+"""Presentation load: many wallets answering OpenID4VP 1.0 requests at once (request creation by the admin API,
+Request Object fetch §5.10, response §8.2) with credentials the same deployment issued beforehand (issuance is
+setup, not timed). Reports verified presentations per second and per-step latency, like the issuance bench."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+
+from oid4vc.bench.issuance import PRE_AUTH, SUBJECT, _FlowError, _proof, _step
+from oid4vc.bench.stats import Progress, Recorder, cpu_seconds_of, self_cpu_seconds
+from oid4vc.crypto.jwcrypto import encrypt_for_test
+from oid4vc.crypto.keys import SigningKey, generate_key
+from oid4vc.dids.jwk import did_jwk_from_jwk
+from oid4vc.dids.key import did_key_from_jwk
+from oid4vc.formats.ldp_vc import add_proof
+from oid4vc.formats.sd_jwt import create_presentation, parse_sd_jwt
+from oid4vc.jose import parse_compact_jws
+
+__all__ = ["PresentationBench", "run_presentation_bench"]
+
+_OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"
+_VC = "https://www.w3.org/2018/credentials#VerifiableCredential"
+_CONFIGS = {
+    "dc+sd-jwt": "OpenBadgeCredential_dc_sd_jwt",
+    "jwt_vc_json": "OpenBadgeCredential_jwt_vc_json",
+    "ldp_vc": "OpenBadgeCredential_ldp_vc",
+}
+
+
+@dataclass(frozen=True)
+class PresentationBench:
+    server: str
+    admin_token: str
+    format: str = "dc+sd-jwt"
+    response_mode: str = "direct_post.jwt"
+    flows: int = 500
+    concurrency: int = 32
+    duration: float = 60.0
+    server_pids: tuple[int, ...] = ()
+    progress: bool = True
+
+
+@dataclass
+class _Holder:
+    key: SigningKey
+    did: str
+    credential: Any
+
+
+async def _issue(session: aiohttp.ClientSession, cfg: PresentationBench, meta: dict[str, Any]) -> _Holder:
+    admin = {"Authorization": f"Bearer {cfg.admin_token}"}
+    async with session.post(
+        f"{cfg.server}/admin/offers",
+        headers=admin,
+        json={"credential_configuration_id": _CONFIGS[cfg.format], "credential_subject": SUBJECT},
+    ) as resp:
+        offer_uri = (await resp.json())["offer_uri"]
+    offer_url = parse_qs(urlsplit(offer_uri).query)["credential_offer_uri"][0]
+    rec = Recorder()
+    offer = await _step(session, rec, "offer", "GET", offer_url)
+    token = await _step(
+        session,
+        rec,
+        "token",
+        "POST",
+        meta["token_endpoint"],
+        data={"grant_type": PRE_AUTH, "pre-authorized_code": offer["grants"][PRE_AUTH]["pre-authorized_code"]},
+    )
+    nonce = (await _step(session, rec, "nonce", "POST", meta["nonce_endpoint"]))["c_nonce"]
+    kty = "OKP" if cfg.format == "ldp_vc" else "EC"
+    key = SigningKey(generate_key(kty), kid="holder")
+    did = did_key_from_jwk(key.public_jwk) if kty == "OKP" else did_jwk_from_jwk(key.public_jwk)
+    header_kid = f"{did}#{did.removeprefix('did:key:')}" if kty == "OKP" else None
+    proof = _proof(key, meta["credential_issuer"], nonce, kid=header_kid)
+    body = {"credential_configuration_id": _CONFIGS[cfg.format], "proofs": {"jwt": [proof]}}
+    issued = await _step(
+        session,
+        rec,
+        "credential",
+        "POST",
+        meta["credential_endpoint"],
+        json=body,
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
+    return _Holder(key, did, issued["credentials"][0]["credential"])
+
+
+def _query(cfg: PresentationBench) -> dict[str, Any]:
+    meta = (
+        {"vct_values": [f"{cfg.server}/vct/OpenBadgeCredential"]}
+        if cfg.format == "dc+sd-jwt"
+        else {"type_values": [[_VC, _OB]]}
+    )
+    return {
+        "credentials": [
+            {
+                "id": "badge",
+                "format": cfg.format,
+                "meta": meta,
+                "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+            }
+        ]
+    }
+
+
+async def _presentation(holder: _Holder, fmt: str, request: dict[str, Any]) -> Any:
+    now = datetime.now(UTC)
+    if fmt == "dc+sd-jwt":
+        return create_presentation(
+            parse_sd_jwt(holder.credential),
+            [],
+            holder=holder.key,
+            audience=request["client_id"],
+            nonce=request["nonce"],
+            now=now,
+        )
+    if fmt == "jwt_vc_json":
+        claims = {
+            "iss": holder.did,
+            "aud": request["client_id"],
+            "nonce": request["nonce"],
+            "iat": int(time.time()),
+            "vp": {
+                "@context": ["https://www.w3.org/2018/credentials/v1"],
+                "type": ["VerifiablePresentation"],
+                "holder": holder.did,
+                "verifiableCredential": [holder.credential],
+            },
+        }
+        return holder.key.sign({"typ": "JWT", "kid": f"{holder.did}#0"}, claims)
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder.did,
+        "verifiableCredential": [holder.credential],
+    }
+    return await add_proof(
+        vp,
+        signer=holder.key,
+        executor=None,
+        proof_purpose="authentication",
+        verification_method=f"{holder.did}#{holder.did.removeprefix('did:key:')}",
+        created=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        challenge=request["nonce"],
+        domain=request["client_id"],
+    )
+
+
+async def _flow(session: aiohttp.ClientSession, rec: Recorder, cfg: PresentationBench, holder: _Holder) -> None:
+    started = time.perf_counter()
+    created = await _step(
+        session,
+        rec,
+        "create_request",
+        "POST",
+        f"{cfg.server}/admin/presentations",
+        json={"dcql_query": _query(cfg), "response_mode": cfg.response_mode},
+        headers={"Authorization": f"Bearer {cfg.admin_token}"},
+    )
+    flow_started = time.perf_counter()
+    request_uri = parse_qs(urlsplit(created["request_uri"]).query)["request_uri"][0]
+    begun = time.perf_counter()
+    async with session.get(request_uri) as resp:
+        if resp.status != 200:
+            raise _FlowError(f"request:{resp.status}")
+        request = parse_compact_jws(await resp.text()).payload
+    rec.steps["request"].append(time.perf_counter() - begun)
+    vp_token = {"badge": [await _presentation(holder, cfg.format, request)]}
+    if cfg.response_mode == "direct_post.jwt":
+        jwk = request["client_metadata"]["jwks"]["keys"][0]
+        form = {"response": encrypt_for_test({"vp_token": vp_token, "state": request["state"]}, jwk)}
+    else:
+        form = {"vp_token": json.dumps(vp_token), "state": request["state"]}
+    await _step(session, rec, "response", "POST", request["response_uri"], data=form)
+    rec.flows.append(time.perf_counter() - flow_started)
+    rec.steps["total_with_create"].append(time.perf_counter() - started)
+
+
+async def run_presentation_bench(cfg: PresentationBench) -> dict[str, Any]:
+    connector = aiohttp.TCPConnector(limit=cfg.concurrency + 4)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+        async with session.get(f"{cfg.server}/.well-known/openid-credential-issuer") as resp:
+            meta = await resp.json()
+        async with session.get(f"{cfg.server}/.well-known/oauth-authorization-server") as resp:
+            meta |= {"token_endpoint": (await resp.json())["token_endpoint"]}
+        setup = Progress(cfg.flows, f"issuing {cfg.format} credentials (setup)", force=cfg.progress)
+        sem = asyncio.Semaphore(cfg.concurrency)
+
+        async def issue_one() -> _Holder:
+            async with sem:
+                holder = await _issue(session, cfg, meta)
+                setup.advance()
+                return holder
+
+        holders = list(await asyncio.gather(*(issue_one() for _ in range(cfg.flows))))
+        setup.close()
+        rec = Recorder()
+        deadline = time.monotonic() + cfg.duration
+        progress = Progress(len(holders), f"presenting {cfg.format} ({cfg.response_mode})", force=cfg.progress)
+
+        async def worker() -> None:
+            while holders and time.monotonic() < deadline:
+                holder = holders.pop()
+                try:
+                    await _flow(session, rec, cfg, holder)
+                except _FlowError as exc:
+                    rec.errors[exc.kind] += 1
+                progress.advance()
+
+        server_cpu0 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+        self_cpu0 = self_cpu_seconds()
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
+        elapsed = time.perf_counter() - started
+        progress.close()
+        server_cpu1 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    done = len(rec.flows)
+    report: dict[str, Any] = {
+        "kind": "presentation",
+        "server": cfg.server,
+        "format": cfg.format,
+        "response_mode": cfg.response_mode,
+        "concurrency": cfg.concurrency,
+        "presentations_verified": done,
+        "errors": dict(rec.errors),
+        "elapsed_s": round(elapsed, 3),
+        "presentations_per_s": round(done / elapsed, 1) if elapsed else 0.0,
+        "steps": rec.summary(),
+        "generator_cpu_ms_per_flow": round((self_cpu_seconds() - self_cpu0) * 1000 / max(done, 1), 3),
+    }
+    if server_cpu0 is not None and server_cpu1 is not None:
+        report["server_cpu_ms_per_flow"] = round((server_cpu1 - server_cpu0) * 1000 / max(done, 1), 3)
+    return report
