@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import os
-import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -39,9 +38,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from oid4vc.web.app import create_app, load_admin_token
+    from oid4vc.web.app import load_admin_token
+    from oid4vc.web.workers import run_server, run_workers
 
     settings = _settings(args)
     token, created = load_admin_token(settings)
@@ -49,22 +47,14 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             f"admin token (stored in {settings.server.data_dir / 'admin_token'}, shown once): {token}", file=sys.stderr
         )
-    ssl_context = None
-    if settings.server.tls_cert and settings.server.tls_key:
-        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ssl_context.load_cert_chain(settings.server.tls_cert, settings.server.tls_key)
     print(
-        f"oid4vc issuer at {settings.public_url} (metadata: /.well-known/openid-credential-issuer)",
+        f"oid4vc at {settings.public_url} (issuer metadata: /.well-known/openid-credential-issuer; "
+        f"console: /console) workers={args.workers}",
         file=sys.stderr,
     )
-    web.run_app(
-        create_app(settings, admin_token=token),
-        host=settings.server.host,
-        port=settings.server.port,
-        ssl_context=ssl_context,
-        access_log=None,
-        print=None,
-    )
+    if args.workers > 1:
+        return run_workers(settings, token, args.workers)
+    run_server(settings, token)
     return 0
 
 
@@ -283,6 +273,7 @@ def _parser() -> argparse.ArgumentParser:
     server_options(serve)
     serve.add_argument("--tls-cert", type=Path)
     serve.add_argument("--tls-key", type=Path)
+    serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port (SO_REUSEPORT)")
     serve.set_defaults(func=_serve)
 
     keys = sub.add_parser("keys", help="list or rotate issuer keys")
@@ -334,6 +325,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--json", help="also write the report to this file")
     bench.set_defaults(func=_bench)
 
+    sub.add_parser("conformance", help="run the conformance suite against any deployment (see docs/conformance.md)",
+                   add_help=False)
+
     offer = sub.add_parser("offer", help="create credential offers through the admin API")
     offer_sub = offer.add_subparsers(dest="offer_command", required=True)
     create = offer_sub.add_parser("create", help="create one offer and print its link and QR code")
@@ -356,6 +350,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["conformance"]:
+        # The conformance suite is a separate package that oid4vc never imports (it must be able to judge any
+        # deployment, ours included); run it as a module so `oid4vc conformance ...` works from one install.
+        import runpy
+
+        sys.argv = ["oid4vc conformance", *argv[1:]]
+        try:
+            runpy.run_module("conformance", run_name="__main__")
+        except SystemExit as exc:
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+        return 0
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

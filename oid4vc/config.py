@@ -23,6 +23,7 @@ __all__ = [
     "IssuerSettings",
     "ServerSettings",
     "Settings",
+    "StatusSettings",
     "StoreSettings",
     "VerifierSettings",
     "default_credential_configurations",
@@ -90,6 +91,19 @@ class IssuanceSettings(_Section):
     proof_max_skew: int = Field(default=60, ge=0)  # seconds an `iat` may lie in the future
     batch_size: int = Field(default=10, ge=1, le=100)
     credential_valid_days: int | None = Field(default=None, ge=1)
+    deferred_interval: int = Field(default=5, ge=1, le=3600)  # seconds a wallet waits between deferred polls (§9)
+    deferred_expires_in: int = Field(default=30 * 24 * 3600, ge=60)  # how long a deferred transaction_id lives
+    expired_offer_retention: int = Field(default=7 * 24 * 3600, ge=0)  # seconds an expired offer stays visible
+
+
+class StatusSettings(_Section):
+    """Credential status lists: W3C Bitstring Status List v1.0 (ldp_vc, jwt_vc_json) and IETF Token Status List
+    (dc+sd-jwt). Every issued credential gets a random, never reused entry in a list of ``list_size`` entries."""
+
+    enabled: bool = True
+    list_size: int = Field(default=131_072, ge=131_072, le=1 << 24)  # Bitstring Status List §6.1: >= 131,072
+    ttl: int = Field(default=300, ge=10, le=86400)  # seconds caches and verifiers may keep a list
+    validity: int = Field(default=86400, ge=600, le=30 * 86400)  # validUntil / exp of each signed list
 
 
 class VerifierSettings(_Section):
@@ -135,6 +149,7 @@ class CredentialConfigurationSettings(_Section):
     text_color: str | None = None
     # When a configuration always issues one achievement, its display (name, description, image) comes from it.
     achievement: dict[str, Any] | None = None
+    deferred: bool = False  # every offer of this configuration waits for POST /admin/offers/{id}/approve (§9)
 
     @model_validator(mode="after")
     def _format_options(self) -> CredentialConfigurationSettings:
@@ -182,6 +197,7 @@ class Settings(BaseModel):
     admin: AdminSettings = AdminSettings()
     issuer: IssuerSettings = IssuerSettings()
     issuance: IssuanceSettings = IssuanceSettings()
+    status: StatusSettings = StatusSettings()
     verifier: VerifierSettings = VerifierSettings()
     credential_configurations: dict[str, CredentialConfigurationSettings] = Field(
         default_factory=default_credential_configurations

@@ -5,6 +5,11 @@
 //   node wallet_vci.mjs --offer 'openid-credential-offer://?credential_offer_uri=...' \
 //        [--tx-code 123456] [--config-id ID] [--batch N] [--kid-did-jwk] [--dpop auto|always|never]
 //        [--client-id ID] [--allow-insecure-urls] [--notify]
+//        [--holder-key es256|ed25519] [--kid-did-key] [--export-private-keys]
+//
+// `--holder-key ed25519` makes EdDSA holder keys; `--kid-did-key` names an Ed25519 key by its did:key DID URL
+// (`kid: did:key:z6Mk...#z6Mk...`), which an ldp_vc holder needs to sign a Data Integrity presentation later;
+// `--export-private-keys` also prints the (throwaway) private JWKs so `wallet_vp.mjs` can present.
 //
 // Prints one JSON object: {ok, credentials, format, holder_jwk(s), holder_did(s), c_nonce_used,
 // token_response, detected_version, http, versions}. Access tokens are never printed.
@@ -15,7 +20,8 @@ import {
   setGlobalConfig,
 } from '@openid4vc/openid4vci'
 import { clientAuthenticationAnonymous, clientAuthenticationNone } from '@openid4vc/oauth2'
-import { cli, didJwkFor, packageVersion, publicJwk, run } from './lib/common.mjs'
+import { cli, didJwkFor, packageVersion, publicJwk, resolveDidKeyMaterial, run } from './lib/common.mjs'
+import { newHolderKey as newNodeHolderKey } from './lib/keys.mjs'
 
 const args = cli({
   offer: { type: 'string' },
@@ -27,14 +33,31 @@ const args = cli({
   'client-id': { type: 'string' },
   'allow-insecure-urls': { type: 'boolean', default: false },
   notify: { type: 'boolean', default: false },
+  'holder-key': { type: 'string', default: 'es256' },
+  'kid-did-key': { type: 'boolean', default: false },
+  'export-private-keys': { type: 'boolean', default: false },
 })
 
 const HASHES = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' }
 
-async function newHolderKey() {
+async function newHolderKey(type = 'es256') {
+  if (type === 'ed25519') {
+    const key = newNodeHolderKey('ed25519')
+    const didKey = args['kid-did-key']
+    return {
+      privateKey: key.privateKey,
+      privateJwk: key.privateJwk,
+      jwk: key.jwk,
+      alg: 'EdDSA',
+      did: didKey ? key.didKey : key.didJwk,
+      kid: didKey ? key.didKeyVm : key.didJwkVm,
+    }
+  }
+  if (type !== 'es256') throw new Error('--holder-key must be es256 or ed25519')
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
   const jwk = publicJwk(await exportJWK(publicKey))
-  return { privateKey, jwk, did: didJwkFor(jwk) }
+  const did = didJwkFor(jwk)
+  return { privateKey, privateJwk: { ...jwk, d: (await exportJWK(privateKey)).d }, jwk, alg: 'ES256', did, kid: `${did}#0` }
 }
 
 async function main() {
@@ -45,8 +68,9 @@ async function main() {
   if (args['allow-insecure-urls']) setGlobalConfig({ allowInsecureUrls: true })
 
   // Holder keys: one per proof, registered so the signJwt callback can find the private key.
+  if (args['kid-did-key'] && args['holder-key'] !== 'ed25519') throw new Error('--kid-did-key needs --holder-key ed25519')
   const holders = []
-  for (let i = 0; i < batch; i++) holders.push(await newHolderKey())
+  for (let i = 0; i < batch; i++) holders.push(await newHolderKey(args['holder-key']))
   const privateKeyFor = new Map(holders.map((h) => [JSON.stringify(h.jwk), h.privateKey]))
   const dpopKey = await newHolderKey()
   privateKeyFor.set(JSON.stringify(dpopKey.jwk), dpopKey.privateKey)
@@ -68,8 +92,8 @@ async function main() {
     signJwt: async (signer, { header, payload }) => {
       let jwk
       if (signer.method === 'jwk') jwk = publicJwk(signer.publicJwk)
-      else if (signer.method === 'did' && signer.didUrl.startsWith('did:jwk:')) {
-        jwk = JSON.parse(Buffer.from(signer.didUrl.slice(8).split('#')[0], 'base64url').toString('utf8'))
+      else if (signer.method === 'did' && resolveDidKeyMaterial(signer.didUrl)) {
+        jwk = resolveDidKeyMaterial(signer.didUrl).jwk
       } else throw new Error(`signer method ${signer.method} not supported by this wallet`)
       const privateKey = privateKeyFor.get(JSON.stringify(publicJwk(jwk)))
       if (!privateKey) throw new Error('no private key for signer')
@@ -121,9 +145,9 @@ async function main() {
 
   const jwts = []
   for (const holder of holders) {
-    const signer = args['kid-did-jwk']
-      ? { method: 'did', didUrl: `${holder.did}#0`, alg: 'ES256' }
-      : { method: 'jwk', publicJwk: holder.jwk, alg: 'ES256' }
+    const signer = args['kid-did-jwk'] || args['kid-did-key']
+      ? { method: 'did', didUrl: holder.kid, alg: holder.alg }
+      : { method: 'jwk', publicJwk: holder.jwk, alg: holder.alg }
     const { jwt } = await client.createCredentialRequestJwtProof({
       issuerMetadata,
       credentialConfigurationId: configId,
@@ -172,7 +196,8 @@ async function main() {
     holder_did: holders[0].did,
     holder_jwks: holders.map((h) => h.jwk),
     holder_dids: holders.map((h) => h.did),
-    proof_key_mode: args['kid-did-jwk'] ? 'kid_did_jwk' : 'jwk',
+    proof_key_mode: args['kid-did-key'] ? 'kid_did_key' : args['kid-did-jwk'] ? 'kid_did_jwk' : 'jwk',
+    holder_private_jwks: args['export-private-keys'] ? holders.map((h) => h.privateJwk) : undefined,
     c_nonce_used: cNonce ?? null,
     c_nonce_source: nonceSource,
     dpop: { sent_at_token_endpoint: useDpop, token_bound: dpopBound },

@@ -14,9 +14,20 @@ from oid4vc.config import CredentialConfigurationSettings
 from oid4vc.crypto.base import JwtSigner, RawSigner
 from oid4vc.jose import JsonObject, Jwk
 
-__all__ = ["CredentialFormat", "HolderBinding", "IssuerKey", "PreflightError", "SignedCredential", "Vcdm"]
+__all__ = [
+    "CredentialFormat",
+    "HolderBinding",
+    "IssuerKey",
+    "PreflightError",
+    "SignedCredential",
+    "StatusForm",
+    "Vcdm",
+]
 
 Vcdm = Literal["2.0", "1.1"]
+# How a format's credentials point at their status list: a Bitstring Status List credential secured with Data
+# Integrity ("di") or as a VC-JWT ("jwt") in ``credentialStatus``, or a Token Status List in ``status`` ("token").
+StatusForm = Literal["di", "jwt", "token"]
 SignedCredential = str | JsonObject
 
 
@@ -46,6 +57,7 @@ class PreflightError(ValueError):
 class CredentialFormat(Protocol):
     format: str
     key_type: Literal["EC", "OKP"]  # which issuer key signs this format
+    status_form: StatusForm
 
     def vcdm(self, config: CredentialConfigurationSettings) -> Vcdm: ...
 
@@ -71,4 +83,8 @@ class CredentialFormat(Protocol):
         key: IssuerKey,
         holder: HolderBinding,
         now: datetime,
-    ) -> SignedCredential: ...
+        status: JsonObject | None = None,
+    ) -> SignedCredential:
+        """``status`` is a Token Status List ``status`` claim, for formats that carry status outside the credential
+        document (dc+sd-jwt); W3C formats find ``credentialStatus`` in ``credential`` and ignore it."""
+        ...

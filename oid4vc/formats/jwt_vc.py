@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from oid4vc.config import CredentialConfigurationSettings
-from oid4vc.formats.base import HolderBinding, IssuerKey, SignedCredential, Vcdm
+from oid4vc.formats.base import HolderBinding, IssuerKey, SignedCredential, StatusForm, Vcdm
 from oid4vc.jose import JsonObject
 
 __all__ = ["JwtVcJson", "parse_datetime"]
@@ -42,6 +42,7 @@ def _issuer_id(credential: JsonObject) -> str:
 class JwtVcJson:
     format: str = "jwt_vc_json"
     key_type: Literal["EC", "OKP"] = "EC"
+    status_form: StatusForm = "jwt"
 
     def vcdm(self, config: CredentialConfigurationSettings) -> Vcdm:
         return "1.1" if config.jwt_profile == "vcdm11" else "2.0"
@@ -83,6 +84,7 @@ class JwtVcJson:
         key: IssuerKey,
         holder: HolderBinding,
         now: datetime,
+        status: JsonObject | None = None,
     ) -> SignedCredential:
         header = {"typ": "JWT", "kid": key.verification_method}
         return key.signer.sign(header, self.claims(credential))

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Literal
 
 from oid4vc.config import CredentialConfigurationSettings
-from oid4vc.formats.base import HolderBinding, IssuerKey, PreflightError, SignedCredential, Vcdm
+from oid4vc.formats.base import HolderBinding, IssuerKey, PreflightError, SignedCredential, StatusForm, Vcdm
 from oid4vc.formats.ldp_vc import DataIntegrityError, add_proof, canonicalize
 from oid4vc.jose import JsonObject
 
@@ -34,6 +34,7 @@ _CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 class LdpVc:
     format: str = "ldp_vc"
     key_type: Literal["EC", "OKP"] = "OKP"
+    status_form: StatusForm = "di"
 
     def __init__(self, executor: Executor | None) -> None:
         self._executor = executor
@@ -77,6 +78,7 @@ class LdpVc:
         key: IssuerKey,
         holder: HolderBinding,
         now: datetime,
+        status: JsonObject | None = None,
     ) -> SignedCredential:
         return await add_proof(
             credential,

@@ -6,6 +6,7 @@ offered beside ldp_vc / VC-JWT, never instead of them).
   served at that https URL (SD-JWT VC §6);
 - the issuer key is discoverable: ``iss`` is the issuer DID and the JOSE ``kid`` a DID URL;
 - holder binding is ``cnf.jwk`` = the key of the proof (SD-JWT VC §3.2.2.2, HAIP §6.1);
+- ``status`` (Token Status List -14 §6.2), when given, is a plain (never disclosable) claim;
 - the claims a configuration lists in ``selectively_disclosable`` become disclosures (with decoy digests, RFC 9901
   §4.2.5); each credential gets fresh salts, so batch copies are unlinkable.
 """
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 from oid4vc.config import CredentialConfigurationSettings
-from oid4vc.formats.base import HolderBinding, IssuerKey, SignedCredential, Vcdm
+from oid4vc.formats.base import HolderBinding, IssuerKey, SignedCredential, StatusForm, Vcdm
 from oid4vc.formats.sd_jwt import PathComponent, random_salt
 from oid4vc.formats.sd_jwt_vc import OPEN_BADGE_SD_PATHS, issue_sd_jwt_vc, open_badge_claims
 from oid4vc.jose import JsonObject
@@ -42,6 +43,7 @@ def _decoys() -> int:
 class DcSdJwt:
     format: str = "dc+sd-jwt"
     key_type: Literal["EC", "OKP"] = "EC"
+    status_form: StatusForm = "token"
 
     def __init__(self, *, public_url: str) -> None:
         self._public_url = public_url
@@ -69,6 +71,7 @@ class DcSdJwt:
         key: IssuerKey,
         holder: HolderBinding,
         now: datetime,
+        status: JsonObject | None = None,
     ) -> SignedCredential:
         return issue_sd_jwt_vc(
             open_badge_claims(credential),
@@ -81,4 +84,5 @@ class DcSdJwt:
             sd_paths=sd_paths(config),
             kid=key.verification_method,
             decoy_count=_decoys,
+            status=status,
         )

@@ -4,6 +4,8 @@
 - ``credential_issuer`` is identical to the identifier the metadata URL was built from (§12.2.2, §12.2.4);
 - ``cryptographic_binding_methods_supported`` and ``proof_types_supported`` are present together (§12.2.4);
 - ``nonce_endpoint`` is published because every configuration binds to a holder key (§7, HAIP §4.1);
+- ``deferred_credential_endpoint`` (§9) and ``notification_endpoint`` (§11) are always published: any offer may
+  require the issuer's approval, and every Credential Response carries a ``notification_id``;
 - ``batch_credential_issuance.batch_size`` is >= 2 when present, and omitted otherwise (§12.2.4);
 - the issuer is its own Authorization Server, so ``authorization_servers`` is omitted and the AS metadata
   ``issuer`` equals the Credential Issuer Identifier (RFC 8414 §3.3).
@@ -101,6 +103,8 @@ def credential_issuer_metadata(settings: Settings, formats: Mapping[str, Credent
         "credential_issuer": base,
         "credential_endpoint": f"{base}/credential",
         "nonce_endpoint": f"{base}/nonce",
+        "deferred_credential_endpoint": f"{base}/deferred_credential",
+        "notification_endpoint": f"{base}/notification",
         "display": [issuer_display],
         "credential_configurations_supported": {
             config_id: _configuration(config_id, config, formats[config.format], settings)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from oid4vc.jose import JsonObject
 from oid4vc.store.base import OfferRecord, TxCodeSpec
 
-__all__ = ["OFFER_SCHEME", "OfferCreate", "TxCodeInput", "credential_offer", "offer_uri"]
+__all__ = ["OFFER_SCHEME", "OfferApproval", "OfferCreate", "TxCodeInput", "credential_offer", "offer_uri"]
 
 OFFER_SCHEME = "openid-credential-offer://"
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -43,6 +43,7 @@ class OfferCreate(BaseModel):
     tx_code: bool | TxCodeInput = False
     by_reference: bool = True
     expires_in: int | None = Field(default=None, ge=30)
+    approval_required: bool = False  # deferred issuance (§9): credentials wait for POST /admin/offers/{id}/approve
 
     @model_validator(mode="after")
     def _one_way_to_name_configs(self) -> OfferCreate:
@@ -65,6 +66,14 @@ class OfferCreate(BaseModel):
             return None
         spec = TxCodeInput() if self.tx_code is True else self.tx_code
         return TxCodeSpec(input_mode=spec.input_mode, length=spec.length, description=spec.description)
+
+
+class OfferApproval(BaseModel):
+    """Body of ``POST /admin/offers/{id}/approve`` (may be empty): the final ``credential_subject``, if it changed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    credential_subject: JsonObject | None = None
 
 
 def credential_offer(offer: OfferRecord, *, credential_issuer: str, pre_authorized_code: str) -> JsonObject:

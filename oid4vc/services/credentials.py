@@ -74,9 +74,14 @@ async def build_credential(
     extra_contexts: tuple[str, ...] = (),
     nested_issuer: JsonObject | None = None,
     sign_nested: NestedSigner | None = None,
+    credential_status: JsonObject | None = None,
+    nested_credential_status: JsonObject | None = None,
 ) -> JsonObject:
     """The unsigned credential for one holder. For a CLR, every nested badge is built for the same holder and
-    secured by ``sign_nested`` (issued by ``nested_issuer``) before the CLR itself is assembled."""
+    secured by ``sign_nested`` (issued by ``nested_issuer``) before the CLR itself is assembled.
+
+    ``credential_status`` becomes ``credentialStatus``; a CLR's nested badges get ``nested_credential_status`` (the
+    same status list entry in the form their own securing mechanism reads), so revoking a CLR revokes its badges."""
     if credential_type != "ClrCredential":
         return build_achievement_credential(
             subject,
@@ -87,6 +92,7 @@ async def build_credential(
             valid_until=valid_until,
             vcdm=vcdm,
             extra_contexts=extra_contexts,
+            credential_status=credential_status,
         )
     if sign_nested is None or nested_issuer is None:
         raise ValueError("a ClrCredential needs a signer for its nested credentials")
@@ -100,6 +106,7 @@ async def build_credential(
             holder_id=holder_id,
             valid_from=valid_from,
             valid_until=valid_until,
+            credential_status=nested_credential_status,
         )
         nested.append(await sign_nested(unsigned))
     return build_clr_credential(
@@ -112,4 +119,5 @@ async def build_credential(
         signed_achievement_credentials=nested,
         vcdm=vcdm,
         extra_contexts=extra_contexts,
+        credential_status=credential_status,
     )

@@ -1,7 +1,13 @@
-"""Issuance use-cases: create an offer, serve it by reference, token, nonce, credential (OpenID4VCI 1.0 §4-§8).
+"""Issuance use-cases: create an offer, serve it by reference, token, nonce, credential (OpenID4VCI 1.0 §4-§8),
+deferred credential (§9) and offer approval.
 
-Secrets (pre-authorized codes, tx_codes, access tokens) are stored only as SHA-256 hashes, except the
-pre-authorized code of an offer served by reference, which is kept until redemption. Nothing secret is logged.
+Secrets (pre-authorized codes, tx_codes, access tokens, transaction ids) are stored only as SHA-256 hashes, except
+the pre-authorized code of an offer served by reference, which is kept until redemption. Nothing secret is logged.
+
+Every credential gets a status list entry (``services.status``) before it is signed, and every Credential Response
+a ``notification_id`` (§8.3, §11). An offer that requires approval (its own ``approval_required`` or a
+configuration's ``deferred``) answers 202 with a ``transaction_id`` until ``approve_offer``; the holder keys whose
+proofs were verified then are stored with the transaction and the credentials are signed at delivery.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +27,7 @@ from oid4vc.crypto.keystore import KeyRing
 from oid4vc.dids import web as did_web
 from oid4vc.dids.identity import key_identity
 from oid4vc.errors import (
+    ConflictError,
     CredentialRequestDeniedError,
     InvalidNonceError,
     InvalidProofError,
@@ -34,23 +41,28 @@ from oid4vc.formats.sd_jwt_vc import open_badge_type_metadata
 from oid4vc.formats.sd_jwt_vc_format import default_vct, sd_paths
 from oid4vc.issuance import metadata as md
 from oid4vc.issuance.credential_request import validate_credential_request
-from oid4vc.issuance.offer import OfferCreate, credential_offer, offer_uri
-from oid4vc.issuance.proofs import VerifiedProof, verify_jwt_proof
+from oid4vc.issuance.deferred import InvalidTransactionIdError, deferred_response, parse_deferred_credential_request
+from oid4vc.issuance.offer import OfferApproval, OfferCreate, credential_offer, offer_uri
+from oid4vc.issuance.proofs import verify_jwt_proof
 from oid4vc.issuance.token import error_for, parse_token_request, token_response
 from oid4vc.jose import JsonObject
 from oid4vc.ler.errors import LerValidationError
 from oid4vc.services.credentials import build_credential, check_offer, issuer_profile
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.randomness import Randomness
+from oid4vc.services.status import IssuedStatus, StatusService
 from oid4vc.store.base import (
     AccessTokenRecord,
+    DeferredTransaction,
+    HolderKey,
     IssuedCredentialRecord,
     OfferRecord,
+    OfferState,
     RedeemOutcome,
     Store,
 )
 
-__all__ = ["CreatedOffer", "IssuerService", "secret_hash"]
+__all__ = ["CreatedOffer", "CredentialResponse", "IssuerService", "secret_hash"]
 
 NESTED_LDP_CONFIG = CredentialConfigurationSettings(format="ldp_vc", ldp_suite="eddsa-rdfc-2022")
 
@@ -68,6 +80,14 @@ class CreatedOffer:
     tx_code: str | None  # shown once, to the issuer; only its hash is stored
 
 
+@dataclass(frozen=True, slots=True)
+class CredentialResponse:
+    """A Credential or Deferred Credential Response body; ``deferred`` means HTTP 202 (§8.3, §9.2)."""
+
+    body: JsonObject
+    deferred: bool = False
+
+
 @dataclass(slots=True)
 class IssuerService:
     settings: Settings
@@ -78,6 +98,7 @@ class IssuerService:
     clock: Clock
     random: Randomness
     events: EventBus = field(default_factory=EventBus)
+    status: StatusService | None = None  # None: credentials carry no status entry
 
     def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
         self.events.emit(Event(type_, self.clock.now(), data, subject_id))
@@ -180,6 +201,8 @@ class IssuerService:
             created_at=now,
             expires_at=now + timedelta(seconds=expires_in),
             by_reference=request.by_reference,
+            approval_required=request.approval_required
+            or any(self.settings.credential_configurations[c].deferred for c in request.configuration_ids),
         )
         await self.store.create_offer(offer)
         self._emit(
@@ -188,6 +211,7 @@ class IssuerService:
             credential_configuration_ids=list(offer.credential_configuration_ids),
             tx_code_required=spec is not None,
             by_reference=offer.by_reference,
+            approval_required=offer.approval_required,
         )
         log.info(
             "offer created offer=%s configs=%s tx_code=%s",
@@ -214,6 +238,28 @@ class IssuerService:
         if offer is None:
             raise NotFoundError("no such offer")
         return offer
+
+    async def approve_offer(self, offer_id: str, approval: OfferApproval) -> OfferRecord:
+        """Release an offer that requires approval, optionally with the final ``credential_subject`` (checked like
+        a new offer's). Pending deferred transactions deliver on the wallet's next poll."""
+        offer = await self.get_offer(offer_id)
+        now = self.clock.now()
+        subject = approval.credential_subject
+        if not offer.approval_required:
+            raise ConflictError("this offer does not require approval")
+        if offer.approved_at is not None and subject is None:
+            return offer  # approving twice is harmless
+        if offer.state_at(now) in (OfferState.ISSUED, OfferState.EXPIRED, OfferState.LOCKED):
+            raise ConflictError(f"the offer is {offer.state_at(now).value}")
+        if subject is not None:
+            for config_id in offer.credential_configuration_ids:
+                await self._check_offer_subject(config_id, subject, now)
+        approved = await self.store.approve_offer(offer.id, credential_subject=subject, now=now)
+        if approved is None:
+            raise NotFoundError("no such offer")
+        log.info("offer approved offer=%s subject_replaced=%s", offer.id, subject is not None)
+        self._emit("offer.approved", offer.id, subject_replaced=subject is not None)
+        return approved
 
     async def _redeemable_by_reference(self, reference: str) -> OfferRecord:
         offer = await self.store.get_offer_by_reference(reference)
@@ -288,8 +334,9 @@ class IssuerService:
             raise InvalidTokenError("the access token is unknown or expired")
         return record
 
-    async def credential(self, token: AccessTokenRecord, body: Any) -> JsonObject:
-        """Issue for one Credential Request; emits credential.issued or credential.failed (with the wire error)."""
+    async def credential(self, token: AccessTokenRecord, body: Any) -> CredentialResponse:
+        """Issue (or defer) for one Credential Request; emits credential.issued / credential.deferred, or
+        credential.failed with the wire error."""
         try:
             return await self._credential(token, body)
         except ProtocolError as exc:
@@ -303,7 +350,7 @@ class IssuerService:
             )
             raise
 
-    async def _credential(self, token: AccessTokenRecord, body: Any) -> JsonObject:
+    async def _credential(self, token: AccessTokenRecord, body: Any) -> CredentialResponse:
         request = validate_credential_request(
             body,
             known_configurations=frozenset(self.settings.credential_configurations),
@@ -330,51 +377,123 @@ class IssuerService:
                 raise InvalidNonceError("c_nonce is invalid, expired or already used; fetch a new one")
         offer = await self.get_offer(token.offer_id)
         config_id = request.credential_configuration_id
-        credentials, records = await self._sign_all(config_id, offer, proofs, now)
-        if not await self.store.record_issuance(token.token_hash, config_id, records):
-            raise CredentialRequestDeniedError("credentials for this configuration were already issued")
-        for record in records:
+        holders = [HolderKey(p.holder_jwk, p.holder_did, p.jkt) for p in proofs]
+        if offer.approval_required and offer.approved_at is None:
+            return await self._defer(token, offer, config_id, holders, now)
+        body = await self._deliver(
+            offer, config_id, holders, now,
+            record=functools.partial(self.store.record_issuance, token.token_hash, config_id),
+            lost=CredentialRequestDeniedError("credentials for this configuration were already issued"),
+        )
+        return CredentialResponse(body)
+
+    async def _defer(
+        self, token: AccessTokenRecord, offer: OfferRecord, config_id: str, holders: list[HolderKey], now: datetime
+    ) -> CredentialResponse:
+        """§8.3: 202 with a transaction_id; the verified holder keys wait with it for the issuer's approval."""
+        transaction_id = self.random.token()
+        expires = now + timedelta(seconds=self.settings.issuance.deferred_expires_in)
+        transaction = DeferredTransaction(
+            secret_hash(transaction_id), token.token_hash, offer.id, config_id, tuple(holders), now, expires
+        )
+        if not await self.store.record_deferral(transaction, token_expires_at=expires):
+            raise CredentialRequestDeniedError("credentials for this configuration were already requested")
+        log.info("credential deferred offer=%s config=%s count=%d", offer.id, config_id, len(holders))
+        self._emit("credential.deferred", offer.id, credential_configuration_id=config_id, count=len(holders))
+        return CredentialResponse(
+            deferred_response(transaction_id, interval=self.settings.issuance.deferred_interval), deferred=True
+        )
+
+    async def deferred_credential(self, token: AccessTokenRecord, body: Any) -> CredentialResponse:
+        """§9: the credentials once the offer is approved (the transaction_id is then used up), else 202 again."""
+        try:
+            transaction_id = parse_deferred_credential_request(body)
+            now = self.clock.now()
+            transaction = await self.store.get_deferred(secret_hash(transaction_id), now=now)
+            # §9.3: unknown, expired, already used, or issued to another access token
+            if transaction is None or transaction.token_hash != token.token_hash:
+                raise InvalidTransactionIdError("the transaction_id is unknown, expired or already used")
+            offer = await self.get_offer(transaction.offer_id)
+            if offer.approval_required and offer.approved_at is None:
+                interval = self.settings.issuance.deferred_interval
+                return CredentialResponse(deferred_response(transaction_id, interval=interval), deferred=True)
+            body_out = await self._deliver(
+                offer, transaction.credential_configuration_id, list(transaction.holders), now,
+                record=functools.partial(self.store.complete_deferred, transaction.transaction_id_hash, now=now),
+                lost=InvalidTransactionIdError("the transaction_id is unknown, expired or already used"),
+            )
+            return CredentialResponse(body_out)
+        except ProtocolError as exc:
+            self._emit("credential.failed", token.offer_id, error=exc.error, error_description=exc.description,
+                       deferred=True)
+            raise
+
+    async def _deliver(
+        self,
+        offer: OfferRecord,
+        config_id: str,
+        holders: list[HolderKey],
+        now: datetime,
+        *,
+        record: Callable[[list[IssuedCredentialRecord]], Awaitable[bool]],
+        lost: ProtocolError,
+    ) -> JsonObject:
+        """Sign one credential per holder key, record them (``record`` returns False when another request won),
+        and build the response with its notification_id."""
+        notification_id = self.random.token(16)
+        credentials, records = await self._sign_all(config_id, offer, holders, now, notification_id)
+        if not await record(records):
+            raise lost
+        for rec in records:
             self._emit(
                 "credential.issued",
                 offer.id,
-                credential_id=record.id,
-                format=record.format,
+                credential_id=rec.id,
+                format=rec.format,
                 credential_configuration_id=config_id,
-                holder_jkt=record.holder_jkt,
+                holder_jkt=rec.holder_jkt,
+                status_list=rec.status.list_id if rec.status else None,
             )
-            log.info(
-                "credential issued offer=%s credential=%s format=%s jkt=%s",
-                offer.id,
-                record.id,
-                record.format,
-                record.holder_jkt,
-            )
-        return {"credentials": [{"credential": c} for c in credentials]}
+            log.info("credential issued offer=%s credential=%s format=%s jkt=%s", offer.id, rec.id, rec.format,
+                     rec.holder_jkt)
+        return {"credentials": [{"credential": c} for c in credentials], "notification_id": notification_id}
 
     async def _sign_all(
-        self, config_id: str, offer: OfferRecord, proofs: list[VerifiedProof], now: datetime
+        self, config_id: str, offer: OfferRecord, holders: list[HolderKey], now: datetime, notification_id: str
     ) -> tuple[list[SignedCredential], list[IssuedCredentialRecord]]:
         config, fmt = self._config(config_id)
         key, profile = self._issuer_for(fmt)
+        statuses: list[IssuedStatus | None] = [None] * len(holders)
+        if self.status is not None and self.status.enabled:
+            statuses = list(await self.status.allocate(fmt.status_form, len(holders), now=now))
+        in_document = fmt.status_form != "token"  # W3C credentialStatus, else the SD-JWT VC status claim
         signed: list[SignedCredential] = []
         records: list[IssuedCredentialRecord] = []
-        for proof in proofs:
-            holder = HolderBinding(jwk=proof.holder_jwk, did=proof.holder_did)
+        for holder_key, status in zip(holders, statuses, strict=True):
+            holder = HolderBinding(jwk=holder_key.jwk, did=holder_key.did)
             unsigned = await build_credential(
                 config.credential_type,
                 offer.credential_subject,
                 credential_id=self.random.uuid_urn,
                 issuer=profile,
-                holder_id=proof.holder_did,
+                holder_id=holder_key.did,
                 valid_from=now,
                 valid_until=self._valid_until(now),
                 vcdm=fmt.vcdm(config),
                 extra_contexts=fmt.extra_contexts(config),
                 nested_issuer=self._issuer_for(self.formats["ldp_vc"])[1],
                 sign_nested=functools.partial(self._sign_nested, holder=holder, now=now),
+                credential_status=status.entry if status and in_document else None,
+                nested_credential_status=status.nested_entry if status else None,
             )
-            signed.append(await fmt.sign(unsigned, config=config, key=key, holder=holder, now=now))
-            records.append(IssuedCredentialRecord(unsigned["id"], offer.id, config_id, fmt.format, proof.jkt, now))
+            claim = status.entry if status and not in_document else None
+            signed.append(await fmt.sign(unsigned, config=config, key=key, holder=holder, now=now, status=claim))
+            records.append(
+                IssuedCredentialRecord(
+                    unsigned["id"], offer.id, config_id, fmt.format, holder_key.jkt, now,
+                    status=status.ref if status else None, notification_id=notification_id,
+                )
+            )
         return signed, records
 
     async def _sign_nested(self, credential: JsonObject, *, holder: HolderBinding, now: datetime) -> JsonObject:

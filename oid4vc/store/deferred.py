@@ -91,8 +91,8 @@ class MemoryDeferred:
         transaction = self._deferred.get(transaction_id_hash)
         if transaction is None or now >= transaction.expires_at:
             return False
+        self._add_credentials(credentials)  # raises, with nothing written, on a duplicate status entry
         del self._deferred[transaction_id_hash]
-        self._add_credentials(credentials)
         return True
 
     async def approve_offer(

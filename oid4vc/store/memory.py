@@ -101,8 +101,8 @@ class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred):
         key = (token_hash, credential_configuration_id)
         if key in self._claims:
             return False
+        self._add_credentials(credentials)  # raises, with nothing written, on a duplicate status entry
         self._claims.add(key)
-        self._add_credentials(credentials)
         return True
 
     def _add_credentials(self, credentials: list[IssuedCredentialRecord]) -> None:
@@ -146,9 +146,9 @@ class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred):
             del self._table()[presentation_id]
         live = {t.offer_id for t in self._tokens.values()} | {tx.offer_id for tx in self._deferred.values()}
         for offer in list(self._offers.values()):
-            if offer.state not in (OfferState.OFFERED, OfferState.LOCKED) and offer.id not in live:
-                if offer.credential_subject:
-                    self._offers[offer.id] = replace(offer, credential_subject={})
+            dead = offer.state not in (OfferState.OFFERED, OfferState.LOCKED) and offer.id not in live
+            if dead and offer.credential_subject:
+                self._offers[offer.id] = replace(offer, credential_subject={})
         return len(nonces) + len(tokens) + len(deferred) + len(claims) + len(offers) + len(presentations)
 
     async def close(self) -> None:

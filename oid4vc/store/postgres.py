@@ -42,9 +42,16 @@ from oid4vc.store.base import (
     StoreUnavailableError,
     TxCodeSpec,
 )
+from oid4vc.store.deferred import PostgresDeferred
 from oid4vc.store.presentations import PostgresPresentations
 from oid4vc.store.redeem import decide_redeem
 from oid4vc.store.schema import migrations
+from oid4vc.store.status_lists import (
+    CREDENTIAL_COLUMNS,
+    PostgresStatusLists,
+    credential_from_row,
+    insert_credentials_postgres,
+)
 
 __all__ = ["PoolOptions", "PostgresStore", "PostgresUnavailableError"]
 
@@ -59,7 +66,7 @@ MIGRATION_LOCK_KEY = 0x6F6964347663  # "oid4vc" in ASCII, the pg_advisory_xact_l
 _OFFER_COLUMNS = (
     "o.id, o.credential_configuration_ids, o.credential_subject, o.pre_authorized_code_hash, "
     "o.pre_authorized_code, o.reference, o.tx_code, o.tx_code_hash, o.created_at, o.expires_at, o.by_reference, "
-    "o.state, o.tx_code_attempts, "
+    "o.state, o.tx_code_attempts, o.approval_required, o.approved_at, o.notification_event, "
     "ARRAY(SELECT c.id FROM credentials c WHERE c.offer_id = o.id ORDER BY c.seq) AS credential_ids"
 )
 
@@ -125,7 +132,7 @@ def _number(found: dict[str, str], key: str, kind: Callable[[str], _N], default:
         raise ValueError(f"store URL: {key} must be a number") from None
 
 
-class PostgresStore(PostgresPresentations):
+class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
@@ -301,19 +308,7 @@ class PostgresStore(PostgresPresentations):
             )
             if claimed is not True:
                 return False
-            if credentials:
-                await conn.executemany(
-                    "INSERT INTO credentials (id, offer_id, credential_configuration_id, format, holder_jkt, "
-                    "issued_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    [
-                        (c.id, c.offer_id, c.credential_configuration_id, c.format, c.holder_jkt, c.issued_at)
-                        for c in credentials
-                    ],
-                )
-                await conn.execute(
-                    "UPDATE offers SET state = $1 WHERE id = ANY($2::text[])",
-                    OfferState.ISSUED.value, sorted({c.offer_id for c in credentials}),
-                )
+            await insert_credentials_postgres(conn, credentials)
             return True
 
         return await self._run(op, transaction=True, retry=True)
@@ -321,32 +316,40 @@ class PostgresStore(PostgresPresentations):
     async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None:
         row = await self._run(
             lambda conn: conn.fetchrow(
-                "SELECT id, offer_id, credential_configuration_id, format, holder_jkt, issued_at FROM credentials "
-                "WHERE id = $1",
-                credential_id,
+                f"SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1", credential_id  # noqa: S608
             ),
             transaction=False,
             retry=True,
         )
-        if row is None:
-            return None
-        return IssuedCredentialRecord(
-            row["id"], row["offer_id"], row["credential_configuration_id"], row["format"], row["holder_jkt"],
-            row["issued_at"],
-        )
+        return credential_from_row(row, lambda d: d) if row is not None else None
 
-    async def purge_expired(self, *, now: datetime) -> int:
-        count = await self._run(
-            lambda conn: conn.fetchval(
-                "WITH n AS (DELETE FROM nonces WHERE expires_at <= $1 RETURNING 1), "
-                "t AS (DELETE FROM access_tokens WHERE expires_at <= $1 RETURNING 1) "
-                "SELECT (SELECT count(*) FROM n) + (SELECT count(*) FROM t)",
-                now,
-            ),
-            transaction=False,
-            retry=True,  # deleting expired rows twice is harmless
-        )
-        return int(count)
+    async def purge_expired(self, *, now: datetime, offers_expired_before: datetime | None = None) -> int:
+        cutoff = now if offers_expired_before is None else offers_expired_before
+
+        async def op(conn: Any) -> int:
+            deleted = 0
+            for sql, arg in (
+                ("DELETE FROM nonces WHERE expires_at <= $1", now),
+                ("DELETE FROM access_tokens WHERE expires_at <= $1", now),
+                ("DELETE FROM deferred_transactions WHERE expires_at <= $1", now),
+                ("DELETE FROM offers WHERE state IN ('offered', 'locked') AND expires_at <= $1", cutoff),
+                ("DELETE FROM presentations WHERE status = 'pending' AND expires_at <= $1", cutoff),
+            ):
+                deleted += int((await conn.execute(sql, arg)).rsplit(" ", 1)[1])
+            claims = await conn.execute(
+                "DELETE FROM issuance_claims c WHERE NOT EXISTS "
+                "(SELECT 1 FROM access_tokens t WHERE t.token_hash = c.token_hash)"
+            )
+            # Offers that can issue nothing more keep no personal data (no live token, no waiting transaction).
+            await conn.execute(
+                "UPDATE offers o SET credential_subject = '{}' WHERE o.state NOT IN ('offered', 'locked') "
+                "AND o.credential_subject::text <> '{}' "
+                "AND NOT EXISTS (SELECT 1 FROM access_tokens t WHERE t.offer_id = o.id) "
+                "AND NOT EXISTS (SELECT 1 FROM deferred_transactions d WHERE d.offer_id = o.id)"
+            )
+            return deleted + int(claims.rsplit(" ", 1)[1])
+
+        return await self._run(op, transaction=True, retry=True)  # deleting expired rows twice is harmless
 
 
 async def _migrate(conn: Any) -> list[int]:
@@ -370,7 +373,8 @@ async def _insert_offer(conn: Any, offer: OfferRecord) -> None:
     await conn.execute(
         "INSERT INTO offers (id, credential_configuration_ids, credential_subject, pre_authorized_code_hash, "
         "pre_authorized_code, reference, tx_code, tx_code_hash, created_at, expires_at, by_reference, state, "
-        "tx_code_attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "tx_code_attempts, approval_required, approved_at, notification_event) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         offer.id,
         list(offer.credential_configuration_ids),
         json.dumps(offer.credential_subject),
@@ -384,6 +388,9 @@ async def _insert_offer(conn: Any, offer: OfferRecord) -> None:
         offer.by_reference,
         offer.state.value,
         offer.tx_code_attempts,
+        offer.approval_required,
+        offer.approved_at,
+        offer.notification_event,
     )
 
 
@@ -415,6 +422,9 @@ def _offer_from_row(row: Any) -> OfferRecord:
         state=OfferState(row["state"]),
         tx_code_attempts=row["tx_code_attempts"],
         credential_ids=tuple(row["credential_ids"]),
+        approval_required=row["approval_required"],
+        approved_at=row["approved_at"],
+        notification_event=row["notification_event"],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -25,6 +26,7 @@ from oid4vc.store.base import (
     OfferState,
     RedeemOutcome,
     RedeemResult,
+    StoreUnavailableError,
     TxCodeSpec,
 )
 from oid4vc.store.deferred import SqliteDeferred
@@ -40,6 +42,7 @@ from oid4vc.store.status_lists import (
 
 __all__ = ["SqliteStore"]
 
+BEGIN_RETRY_SECONDS = 10.0
 _OFFER_COLUMNS = (
     "id, credential_configuration_ids, credential_subject, pre_authorized_code_hash, pre_authorized_code, "
     "reference, tx_code, tx_code_hash, created_at, expires_at, by_reference, state, tx_code_attempts, "
@@ -57,7 +60,7 @@ def _dt(value: float) -> datetime:
 
 class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred):
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+        self._conn: Any = _Statements(conn)
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -71,6 +74,25 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred):
         store = cls(conn)
         await store._migrate()
         return store
+
+    async def _begin(self) -> None:
+        """``BEGIN IMMEDIATE`` takes the write lock up front (the busy timeout waits for other processes); a
+        database that stays locked is an outage (503), not a server error."""
+        # SQLite answers SQLITE_BUSY at once, without its busy handler, where waiting could deadlock (WAL snapshot
+        # conflicts between processes); those clear in milliseconds, so retry with backoff before calling it an outage.
+        deadline = asyncio.get_running_loop().time() + BEGIN_RETRY_SECONDS
+        delay = 0.001
+        while True:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if asyncio.get_running_loop().time() >= deadline:
+                    raise StoreUnavailableError("the SQLite database is locked by another process") from exc
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
     async def _migrate(self) -> None:
         async with self._transaction() as conn:
@@ -86,7 +108,7 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred):
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self._conn
             except BaseException:
@@ -275,3 +297,42 @@ def _offer_from_row(row: Any, credential_ids: tuple[str, ...]) -> OfferRecord:
         approved_at=_dt(row["approved_at"]) if row["approved_at"] is not None else None,
         notification_event=row["notification_event"],
     )
+
+
+class _Rows:
+    """A finished statement: all rows fetched and the cursor closed, so no statement keeps a read transaction open
+    on the shared connection (an open one makes a later ``BEGIN IMMEDIATE`` fail at once with SQLITE_BUSY under
+    WAL when another process has written in between)."""
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    async def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[Any]:
+        return self._rows
+
+
+class _Statements:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._inner = conn
+
+    async def execute(self, sql: str, parameters: Any = ()) -> _Rows:
+        cursor = await self._inner.execute(sql, parameters)
+        try:
+            rows = list(await cursor.fetchall())
+            return _Rows(rows, cursor.rowcount)
+        finally:
+            await cursor.close()
+
+    async def executemany(self, sql: str, parameters: Any) -> _Rows:
+        cursor = await self._inner.executemany(sql, parameters)
+        try:
+            return _Rows([], cursor.rowcount)
+        finally:
+            await cursor.close()
+
+    async def close(self) -> None:
+        await self._inner.close()

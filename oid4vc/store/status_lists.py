@@ -118,7 +118,7 @@ async def insert_credentials_sqlite(conn: Any, credentials: list[IssuedCredentia
         [credential_values(c, _ts) for c in credentials],
     )
     await conn.executemany(
-        "UPDATE offers SET state = 'issued' WHERE id = ?", [(offer_id,) for offer_id in {c.offer_id for c in credentials}]
+        "UPDATE offers SET state = 'issued' WHERE id = ?", [(o,) for o in sorted({c.offer_id for c in credentials})]
     )
 
 

@@ -1,7 +1,9 @@
 """Operator API under ``/admin`` (not a wallet protocol): bearer-token protected JSON.
 
 ``POST /admin/offers`` -> 201 with the offer link, optional tx_code (shown once) and QR URLs;
-``GET /admin/offers/{id}`` -> the offer's state and the ids of the credentials issued from it.
+``GET /admin/offers/{id}`` -> the offer's state and the ids of the credentials issued from it;
+``POST /admin/offers/{id}/approve`` -> releases an offer that requires approval (deferred issuance);
+issued credentials (status changes, audit trail): ``web.admin_credentials``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
 from oid4vc.errors import AdminUnauthorizedError, InvalidRequestError
-from oid4vc.issuance.offer import OfferCreate
+from oid4vc.issuance.offer import OfferApproval, OfferCreate
 from oid4vc.model import describe_validation_error
 from oid4vc.services.issuance import CreatedOffer
 from oid4vc.store.base import OfferRecord
-from oid4vc.web import verifier
+from oid4vc.web import admin_credentials, verifier
+from oid4vc.web.admin_credentials import read_optional_json
 from oid4vc.web.keys import admin_token_key, issuer_key
 from oid4vc.web.responses import json_no_store, read_json
 
@@ -53,6 +56,10 @@ def _offer_view(request: web.Request, offer: OfferRecord) -> dict[str, object]:
         "credential_offer_uri": service.credential_offer_uri(offer) if offer.by_reference else None,
         "qr_png_url": f"{base}/credential-offer/{offer.reference}/qr.png",
         "qr_svg_url": f"{base}/credential-offer/{offer.reference}/qr.svg",
+        "approval_required": offer.approval_required,
+        "approved_at": _iso(offer, "approved_at") if offer.approved_at else None,
+        "notification_event": offer.notification_event,
+        "credentials_url": f"/admin/offers/{offer.id}/credentials",
     }
 
 
@@ -74,8 +81,20 @@ async def get_offer(request: web.Request) -> web.Response:
     return json_no_store(_offer_view(request, offer))
 
 
+async def approve_offer(request: web.Request) -> web.Response:
+    body = await read_optional_json(request)
+    try:
+        approval = OfferApproval.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidRequestError(describe_validation_error(exc)) from None
+    offer = await request.config_dict[issuer_key].approve_offer(request.match_info["offer_id"], approval)
+    return json_no_store(_offer_view(request, offer))
+
+
 def admin_app() -> web.Application:
     app = web.Application(middlewares=[require_admin_token])
     app.add_routes([web.post("/offers", create_offer), web.get("/offers/{offer_id}", get_offer)])
+    app.add_routes([web.post("/offers/{offer_id}/approve", approve_offer)])
+    app.add_routes(admin_credentials.routes())
     app.add_routes(verifier.admin_routes())
     return app

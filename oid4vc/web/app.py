@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,16 +28,18 @@ from oid4vc.services.credential_verification import CredentialVerifier
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.issuance import IssuerService
 from oid4vc.services.key_resolution import KeyResolver
+from oid4vc.services.lifecycle import LifecycleService
 from oid4vc.services.randomness import Randomness, SystemRandomness
+from oid4vc.services.status import StatusService
 from oid4vc.services.verification import VerifierService
 from oid4vc.services.verifier_identity import verifier_identity
 from oid4vc.store.base import Store
 from oid4vc.store.memory import MemoryStore
 from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore
-from oid4vc.web import health, issuer, verifier, well_known
+from oid4vc.web import health, issuer, status, verifier, well_known
 from oid4vc.web.admin import admin_app
-from oid4vc.web.keys import admin_token_key, issuer_key, settings_key, verifier_key
+from oid4vc.web.keys import admin_token_key, issuer_key, lifecycle_key, settings_key, status_key, verifier_key
 from oid4vc.web.metrics import Metrics, metrics_key, metrics_middleware
 from oid4vc.web.middlewares import error_middleware
 
@@ -115,6 +118,14 @@ def create_app(
             raise RuntimeError(f"credential configurations use formats this build cannot sign: {sorted(missing)}")
         events = EventBus()
         events.subscribe(lambda event: _count_event(metrics, event))
+        status_lists = app[status_key] = StatusService(
+            settings=settings,
+            store=the_store,
+            keys=ring,
+            ldp=formats["ldp_vc"],
+            clock=the_clock,
+            random=random or SystemRandomness(),
+        )
         app[issuer_key] = IssuerService(
             settings=settings,
             store=the_store,
@@ -124,6 +135,10 @@ def create_app(
             clock=the_clock,
             random=random or SystemRandomness(),
             events=events,
+            status=status_lists,
+        )
+        app[lifecycle_key] = LifecycleService(
+            store=the_store, status=status_lists, formats=formats, clock=the_clock, events=events
         )
         fetcher = GuardedFetcher(allow_http=settings.server.dev_mode, allow_private=settings.server.dev_mode)
         key_resolver = KeyResolver(fetcher, the_clock)
@@ -149,7 +164,7 @@ def create_app(
             random=random or SystemRandomness(),
             events=events,
         )
-        purger = asyncio.create_task(_purge_forever(the_store, the_clock))
+        purger = asyncio.create_task(_purge_forever(the_store, the_clock, settings.issuance.expired_offer_retention))
         yield
         await fetcher.close()
         purger.cancel()
@@ -172,6 +187,7 @@ def create_app(
         )
     )
     app.add_routes(issuer.routes(prefix))
+    app.add_routes(status.routes(prefix))
     app.add_routes(health.routes())
     app.add_routes(verifier.routes(prefix))
     app.add_subapp(f"{prefix}/admin", admin_app())
@@ -184,12 +200,15 @@ def _count_event(metrics: Metrics, event: Event) -> None:
         metrics.inc("oid4vc_issued_credentials_total", str(event.data.get("format")))
 
 
-async def _purge_forever(store: Store, clock: Clock) -> None:
+async def _purge_forever(store: Store, clock: Clock, offer_retention: int) -> None:
+    """Retention: expired nonces, tokens, deferred transactions and presentation requests, offers past
+    ``expired_offer_retention``, and the personal data of offers that can issue nothing more."""
     while True:
         await asyncio.sleep(PURGE_INTERVAL)
         try:
-            removed = await store.purge_expired(now=clock.now())
+            now = clock.now()
+            removed = await store.purge_expired(now=now, offers_expired_before=now - timedelta(seconds=offer_retention))
             if removed:
-                log.info("purged %d expired nonces and tokens", removed)
+                log.info("purged %d expired rows", removed)
         except Exception:
             log.exception("purge failed; will retry")

@@ -1,4 +1,5 @@
-"""Wallet-facing OpenID4VCI 1.0 endpoints: offer by reference (§4.1.3), token (§6), nonce (§7), credential (§8).
+"""Wallet-facing OpenID4VCI 1.0 endpoints: offer by reference (§4.1.3), token (§6), nonce (§7), credential (§8),
+deferred credential (§9) and notification (§11).
 
 Handlers parse, call one service method and render; every error is rendered by the error middleware with the
 spec's code and status, and every response here carries ``Cache-Control: no-store``.
@@ -9,7 +10,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from oid4vc.errors import InvalidCredentialRequestError, InvalidRequestError
-from oid4vc.web.keys import issuer_key
+from oid4vc.issuance.notification import InvalidNotificationRequestError
+from oid4vc.services.issuance import CredentialResponse
+from oid4vc.web.keys import issuer_key, lifecycle_key
 from oid4vc.web.pages.qr import qr_png, qr_svg
 from oid4vc.web.responses import NO_STORE, json_no_store, read_json
 
@@ -40,7 +43,26 @@ async def credential(request: web.Request) -> web.Response:
     service = request.app[issuer_key]
     access_token = await service.authorize(request.headers.get("Authorization"))  # 401 first (RFC 6750 §3.1)
     body = await read_json(request, InvalidCredentialRequestError)
-    return json_no_store(await service.credential(access_token, body))
+    return _credential_response(await service.credential(access_token, body))
+
+
+async def deferred_credential(request: web.Request) -> web.Response:
+    service = request.app[issuer_key]
+    access_token = await service.authorize(request.headers.get("Authorization"))  # §9.1: the same access token
+    body = await read_json(request, InvalidCredentialRequestError)
+    return _credential_response(await service.deferred_credential(access_token, body))
+
+
+def _credential_response(result: CredentialResponse) -> web.Response:
+    # §8.3 / §9.2: 200 with credentials, or 202 with transaction_id and interval
+    return json_no_store(result.body, status=202 if result.deferred else 200)
+
+
+async def notification(request: web.Request) -> web.Response:
+    access_token = await request.app[issuer_key].authorize(request.headers.get("Authorization"))  # 401 first
+    body = await read_json(request, InvalidNotificationRequestError)
+    await request.app[lifecycle_key].notify(access_token, body)
+    return web.Response(status=204, headers=NO_STORE)  # §11.2: 204 recommended
 
 
 async def credential_offer_qr(request: web.Request) -> web.Response:
@@ -59,4 +81,6 @@ def routes(prefix: str) -> list[web.RouteDef]:
         web.post(f"{prefix}/token", token),
         web.post(f"{prefix}/nonce", nonce),
         web.post(f"{prefix}/credential", credential),
+        web.post(f"{prefix}/deferred_credential", deferred_credential),
+        web.post(f"{prefix}/notification", notification),
     ]

@@ -1,0 +1,104 @@
+"""Several server processes (``oid4vc serve --workers 2``) sharing PostgreSQL or SQLite stay correct: 200 concurrent
+redemptions of one pre-authorized code spread over both processes yield exactly one access token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.contract.conftest import PostgresServer
+
+ADMIN = "workers-admin-token"
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+SUBJECT = {"achievement": {"id": "https://example.edu/a/1", "type": ["Achievement"], "name": "Concurrency",
+                           "description": "d", "criteria": {"narrative": "n"}}}
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    def __init__(self, base: str, proc: subprocess.Popen[str], log: Path) -> None:
+        self.base, self.proc, self.log = base, proc, log
+
+
+def _serve(tmp_path: Path, store_url: str) -> Iterator[Served]:
+    port = _port()
+    log = tmp_path / "server.log"
+    env = os.environ | {"OID4VC_ADMIN_TOKEN": ADMIN, "OID4VC_STORE_URL": store_url,
+                        "OID4VC_SERVER_JSONLD_WORKERS": "0"}
+    with log.open("w") as out:
+        proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "oid4vc", "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir",
+             str(tmp_path / "data"), "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.2)
+    time.sleep(1.0)  # let the second worker bind too
+    try:
+        yield Served(base, proc, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+    if request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.create_database()
+    else:
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+    yield from _serve(tmp_path, url)
+
+
+async def _redeem_race(base: str, n: int) -> list[int]:
+    async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bearer {ADMIN}"}
+        async with session.post(f"{base}/admin/offers", json={
+                "credential_configuration_id": "OpenBadgeCredential_jwt_vc_json", "credential_subject": SUBJECT},
+                headers=headers) as resp:
+            assert resp.status == 201, await resp.text()
+            offer = await resp.json()
+        async with session.get(offer["credential_offer_uri"]) as resp:
+            code = (await resp.json())["grants"][PRE_AUTH]["pre-authorized_code"]
+
+        async def one() -> int:
+            connector = aiohttp.TCPConnector(force_close=True)  # new connections so both workers get some
+            async with aiohttp.ClientSession(connector=connector) as fresh, fresh.post(
+                    f"{base}/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": code}) as resp:
+                body: Any = await resp.json()
+                assert resp.status == 200 or body["error"] == "invalid_grant"
+                return int(resp.status)
+
+        return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+async def test_two_processes_one_code_one_token(served: Served) -> None:
+    statuses = await _redeem_race(served.base, 200)
+    assert statuses.count(200) == 1 and statuses.count(400) == 199
+    log = served.log.read_text()
+    assert " w0 " in log and " w1 " in log  # both workers answered token requests
+    assert "Traceback" not in log
