@@ -214,15 +214,20 @@ def _admin_request(url: str, token: str, body: dict[str, Any] | None = None) -> 
         raise SystemExit(f"error {exc.code}: {exc.read().decode(errors='replace')}") from None
 
 
-def _offer_create(args: argparse.Namespace) -> int:
-    from oid4vc.web.pages.qr import qr_terminal
-
+def _admin_token(args: argparse.Namespace) -> str:
     token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
     if not token:
         path = Path(args.data_dir) / "admin_token"
         token = path.read_text().strip() if path.exists() else None
     if not token:
         raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
+    return str(token)
+
+
+def _offer_create(args: argparse.Namespace) -> int:
+    from oid4vc.web.pages.qr import qr_terminal
+
+    token = _admin_token(args)
     subject = json.loads(Path(args.subject).read_text() if args.subject else _default_subject(args))
     tx_code: bool | dict[str, Any] = {"length": args.tx_code_length} if args.tx_code else False
     body = {
@@ -242,6 +247,42 @@ def _offer_create(args: argparse.Namespace) -> int:
         print(f"PIN:     {offer['tx_code']}  (give it to the learner separately)")
     print(f"QR:      {offer['qr_png_url']}")
     return 0
+
+
+def _offer_bulk(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from oid4vc.bulk.client import RetryPolicy
+    from oid4vc.bulk.run import BulkOptions, BulkUsageError, run_bulk, state_path_for
+
+    roster = Path(args.roster)
+    options = BulkOptions(
+        roster=roster,
+        server=args.server.rstrip("/"),
+        admin_token=_admin_token(args),
+        config_id=args.config_id,
+        out=Path(args.out) if args.out else roster.with_name(f"{roster.stem}.offers.csv"),
+        state=Path(args.state) if args.state else state_path_for(roster),
+        errors=Path(args.errors) if args.errors else None,
+        qr_dir=Path(args.qr_dir) if args.qr_dir else None,
+        subject_template=Path(args.subject_template) if args.subject_template else None,
+        id_column=args.id_column,
+        tx_code=args.tx_code,
+        tx_code_length=args.tx_code_length,
+        by_reference=not args.by_value,
+        expires_in=args.expires_in,
+        concurrency=args.concurrency,
+        retry=RetryPolicy(retries=args.retries),
+        progress=not args.quiet,
+    )
+    try:
+        report = asyncio.run(run_bulk(options))
+    except BulkUsageError as exc:
+        print(f"oid4vc offer bulk: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    return report.exit_code
 
 
 def _default_subject(args: argparse.Namespace) -> str:
@@ -346,6 +387,31 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--expires-in", type=int, default=600)
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=_offer_create)
+    bulk = offer_sub.add_parser(
+        "bulk",
+        help="one offer per row of a roster CSV, resumable; writes a mail-merge CSV (see docs/bulk.md)",
+        description="Exit codes: 0 all rows have offers, 1 some rows failed, 2 usage error, 130 interrupted.",
+    )
+    bulk.add_argument("roster", help="UTF-8 CSV with a header row and one row per learner")
+    bulk.add_argument("--config-id", required=True, help="credential_configuration_id of every offer")
+    bulk.add_argument("--server", default="http://127.0.0.1:8080")
+    bulk.add_argument("--token", help="admin token (default: $OID4VC_ADMIN_TOKEN or DATA_DIR/admin_token)")
+    bulk.add_argument("--data-dir", default="./oid4vc-data")
+    bulk.add_argument("--id-column", default="learner_id", help="the unique row id, the resume key")
+    bulk.add_argument("--subject-template", help="credential_subject JSON with {{column}} placeholders")
+    bulk.add_argument("--out", help="mail-merge CSV with links and PINs, mode 0600 (default ROSTER.offers.csv)")
+    bulk.add_argument("--errors", help="write failed rows to this CSV (default: list them on stderr)")
+    bulk.add_argument("--qr-dir", help="write one QR code PNG per row here")
+    bulk.add_argument("--state", help="journal for resuming (default ROSTER.oid4vc-state.jsonl)")
+    bulk.add_argument("--tx-code", action="store_true", help="require a PIN (a tx_code column overrides per row)")
+    bulk.add_argument("--tx-code-length", type=int, default=6)
+    bulk.add_argument("--by-value", action="store_true", help="embed the offer instead of credential_offer_uri")
+    bulk.add_argument("--expires-in", type=int, default=7 * 24 * 3600, help="seconds (default 7 days)")
+    bulk.add_argument("--concurrency", type=int, default=8)
+    bulk.add_argument("--retries", type=int, default=5, help="per row, on 429/5xx/connection errors")
+    bulk.add_argument("--quiet", action="store_true", help="no progress bar")
+    bulk.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    bulk.set_defaults(func=_offer_bulk)
     return parser
 
 

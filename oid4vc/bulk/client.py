@@ -38,7 +38,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None, jitter: float) -> float:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_backoff)
-        return min(self.max_backoff, self.backoff * 2**attempt) * (0.5 + jitter / 2)
+        return min(self.max_backoff, self.backoff * 2.0**attempt) * (0.5 + jitter / 2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ command goes on (concurrent rows share one fsync: group commit):
 - ``{"t": "intent", "row", "attempt"}`` before the first POST for a row (``attempt`` is random, per try);
 - ``{"t": "done", "row", "attempt", "offer_id", "offer_uri", "tx_code"?, "expires_at", "digest",
   "ambiguous_retries"?}`` right after the 201;
-- ``{"t": "failed", "row", "attempt", "status", "error"}`` when the server refused the row (no offer exists).
+- ``{"t": "failed", "row", "attempt", "status", "error", "ambiguous_retries"?}`` when the server refused the row
+  or stayed unavailable (status 0).
 
 A row with a ``done`` record is never sent again. An ``intent`` never closed by ``done``/``failed`` is an attempt
 whose outcome is unknown: the process stopped while the POST was in flight, so the server may hold one offer that
@@ -91,6 +92,7 @@ class JournalState:
     runs: int = 0
     done: dict[str, DoneRecord] = field(default_factory=dict)
     open_intents: dict[str, str] = field(default_factory=dict)  # attempt -> row id
+    ambiguous_retries: int = 0  # retries after a failure that may have reached the server (done or failed rows)
     duplicate_done: int = 0  # a second "done" for a finished row (two runs at once, before locking existed)
     valid_length: int = 0
     dropped_bytes: int = 0
@@ -98,7 +100,7 @@ class JournalState:
     @property
     def possible_orphans(self) -> int:
         """Attempts that may have created an offer nobody received: unclosed intents and ambiguous retries."""
-        return len(self.open_intents) + sum(d.ambiguous_retries for d in self.done.values())
+        return len(self.open_intents) + self.ambiguous_retries
 
 
 def _parse_line(line: bytes) -> JsonObject | None:
@@ -143,12 +145,14 @@ def _apply(state: JournalState, record: JsonObject) -> None:
         elif kind == "done":
             done = DoneRecord.from_json(record)
             state.open_intents.pop(done.attempt, None)
+            state.ambiguous_retries += done.ambiguous_retries
             if done.row_id in state.done:
                 state.duplicate_done += 1
             else:
                 state.done[done.row_id] = done
         elif kind == "failed":
             state.open_intents.pop(str(record["attempt"]), None)
+            state.ambiguous_retries += int(record.get("ambiguous_retries", 0))
     except (KeyError, TypeError, ValueError) as exc:
         raise JournalError(f"state file has a malformed {kind!r} record ({exc})") from None
 

@@ -11,7 +11,6 @@ the rows in flight finish (a second one abandons them); the output files are sti
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -25,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import aiohttp
 
@@ -130,9 +129,7 @@ def _digest(body: JsonObject) -> str:
 def _load_inputs(opts: BulkOptions) -> tuple[Roster, list[_Job], list[ErrorRow]]:
     try:
         template = (
-            SubjectTemplate.parse(opts.subject_template.read_text(encoding="utf-8"))
-            if opts.subject_template
-            else None
+            SubjectTemplate.parse(opts.subject_template.read_text(encoding="utf-8")) if opts.subject_template else None
         )
         roster = parse_roster(
             opts.roster.read_text(encoding="utf-8"), id_column=opts.id_column, need_achievement_columns=not template
@@ -146,7 +143,9 @@ def _load_inputs(opts: BulkOptions) -> tuple[Roster, list[_Job], list[ErrorRow]]
     for row in roster.rows:
         try:
             subject = template.fill(row.values) if template else default_subject(row)
-            tx_code: bool | JsonObject = {"length": opts.tx_code_length} if row_tx_code(row, default=opts.tx_code) else False
+            tx_code: bool | JsonObject = (
+                {"length": opts.tx_code_length} if row_tx_code(row, default=opts.tx_code) else False
+            )
         except RowError as exc:
             bad.append(ErrorRow(row.row_id, row.line, None, "invalid_row", str(exc)))
             continue
@@ -177,8 +176,14 @@ def _open_journal(opts: BulkOptions) -> tuple[Journal, JournalState]:
 
 
 async def _create_offers(
-    opts: BulkOptions, jobs: list[_Job], journal: Journal, report: BulkReport, say: Callable[[str], None]
+    opts: BulkOptions,
+    jobs: list[_Job],
+    journal: Journal,
+    state: JournalState,
+    report: BulkReport,
+    say: Callable[[str], None],
 ) -> None:
+    """Create the offers of ``jobs``, keeping ``state`` equal to what a replay of the journal would give."""
     stop = asyncio.Event()
     progress = Progress(len(jobs), "creating offers", force=opts.progress)
     queue = list(reversed(jobs))
@@ -193,18 +198,28 @@ async def _create_offers(
         stop.set()
         say(f"\nstopping: finishing the offers in flight (at most {opts.concurrency}); signal again to abandon them")
 
+    async def close(attempt: str, status: int, error: str, ambiguous: int) -> None:
+        record: JsonObject = {"t": "failed", "row": state.open_intents[attempt], "attempt": attempt}
+        record |= {"status": status, "error": error} | ({"ambiguous_retries": ambiguous} if ambiguous else {})
+        await journal.append(record)
+        del state.open_intents[attempt]
+        state.ambiguous_retries += ambiguous
+
     async def one(client: AdminClient, job: _Job) -> None:
         attempt = secrets.token_hex(8)
         await journal.append({"t": "intent", "row": job.row_id, "attempt": attempt})
+        state.open_intents[attempt] = job.row_id
         try:
             result = await client.create_offer(job.body)
         except ServerUnavailableError as exc:
+            await close(attempt, 0, "server_unavailable", exc.ambiguous_retries)
             report.aborted = f"server unavailable ({exc.last}); rerun to resume"
             report.errors.append(ErrorRow(job.row_id, job.line, None, "server_unavailable", exc.last))
             report.failed += 1
             stop.set()
             return
         except AdminApiError as exc:
+            await close(attempt, 0, "admin_api_refused", 0)
             report.aborted = f"the admin API refused the request: {exc}"
             stop.set()
             return
@@ -222,15 +237,14 @@ async def _create_offers(
                 ambiguous_retries=result.ambiguous_retries,
             )
             await journal.append(done.to_json())  # durable before anything else happens to this row
+            del state.open_intents[attempt]
+            state.done[job.row_id] = done
+            state.ambiguous_retries += result.ambiguous_retries
             report.created += 1
-            report.possible_orphans += result.ambiguous_retries
         else:
-            await journal.append(
-                {"t": "failed", "row": job.row_id, "attempt": attempt, "status": result.status, "error": result.error}
-            )
+            await close(attempt, result.status, result.error, result.ambiguous_retries)
             report.errors.append(ErrorRow(job.row_id, job.line, result.status, result.error, result.error_description))
             report.failed += 1
-            report.possible_orphans += result.ambiguous_retries
 
     async def worker(client: AdminClient) -> None:
         while queue and not stop.is_set():
@@ -328,7 +342,6 @@ async def run_bulk(opts: BulkOptions, *, stderr: TextIO | None = None) -> BulkRe
         if state.dropped_bytes:
             say(f"state file: dropped a partial last record ({state.dropped_bytes} bytes) from an interrupted run")
         report.in_flight_at_last_stop = len(state.open_intents)
-        report.possible_orphans = state.possible_orphans
         pending = [job for job in jobs if job.row_id not in state.done]
         report.already_done = len(jobs) - len(pending)
         report.changed_since_done = sum(
@@ -354,16 +367,10 @@ async def run_bulk(opts: BulkOptions, *, stderr: TextIO | None = None) -> BulkRe
         )
         started = time.perf_counter()
         if pending:
-            await _create_offers(opts, pending, journal, report, say)
+            await _create_offers(opts, pending, journal, state, report, say)
         report.elapsed_s = time.perf_counter() - started
-    _, state = _open_journal(opts)[0].close(), Journal.open(opts.state)[1] if False else None, _reload(opts)
+    report.possible_orphans = state.possible_orphans
     return await _finish(opts, roster, state, report, say)
-
-
-def _reload(opts: BulkOptions) -> JournalState:
-    journal, state = _open_journal(opts)
-    journal.close()
-    return state
 
 
 async def _finish(
@@ -387,8 +394,3 @@ async def _finish(
     if report.possible_orphans:
         say(f"{report.possible_orphans} attempt(s) with an unknown outcome may have left an unused offer each")
     return report
-
-
-def _unused(*_: Any) -> None:
-    with contextlib.suppress(Exception):
-        pass

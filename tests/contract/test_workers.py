@@ -21,8 +21,15 @@ from tests.contract.conftest import PostgresServer
 
 ADMIN = "workers-admin-token"
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-SUBJECT = {"achievement": {"id": "https://example.edu/a/1", "type": ["Achievement"], "name": "Concurrency",
-                           "description": "d", "criteria": {"narrative": "n"}}}
+SUBJECT = {
+    "achievement": {
+        "id": "https://example.edu/a/1",
+        "type": ["Achievement"],
+        "name": "Concurrency",
+        "description": "d",
+        "criteria": {"narrative": "n"},
+    }
+}
 
 
 def _port() -> int:
@@ -39,12 +46,28 @@ class Served:
 def _serve(tmp_path: Path, store_url: str) -> Iterator[Served]:
     port = _port()
     log = tmp_path / "server.log"
-    env = os.environ | {"OID4VC_ADMIN_TOKEN": ADMIN, "OID4VC_STORE_URL": store_url,
-                        "OID4VC_SERVER_JSONLD_WORKERS": "0"}
+    env = os.environ | {"OID4VC_ADMIN_TOKEN": ADMIN, "OID4VC_STORE_URL": store_url, "OID4VC_SERVER_JSONLD_WORKERS": "0"}
     with log.open("w") as out:
-        proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "oid4vc", "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir",
-             str(tmp_path / "data"), "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "oid4vc",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -77,9 +100,11 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
 async def _redeem_race(base: str, n: int) -> list[int]:
     async with aiohttp.ClientSession() as session:
         headers = {"Authorization": f"Bearer {ADMIN}"}
-        async with session.post(f"{base}/admin/offers", json={
-                "credential_configuration_id": "OpenBadgeCredential_jwt_vc_json", "credential_subject": SUBJECT},
-                headers=headers) as resp:
+        async with session.post(
+            f"{base}/admin/offers",
+            json={"credential_configuration_id": "OpenBadgeCredential_jwt_vc_json", "credential_subject": SUBJECT},
+            headers=headers,
+        ) as resp:
             assert resp.status == 201, await resp.text()
             offer = await resp.json()
         async with session.get(offer["credential_offer_uri"]) as resp:
@@ -87,8 +112,10 @@ async def _redeem_race(base: str, n: int) -> list[int]:
 
         async def one() -> int:
             connector = aiohttp.TCPConnector(force_close=True)  # new connections so both workers get some
-            async with aiohttp.ClientSession(connector=connector) as fresh, fresh.post(
-                    f"{base}/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": code}) as resp:
+            async with (
+                aiohttp.ClientSession(connector=connector) as fresh,
+                fresh.post(f"{base}/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": code}) as resp,
+            ):
                 body: Any = await resp.json()
                 assert resp.status == 200 or body["error"] == "invalid_grant"
                 return int(resp.status)
