@@ -79,6 +79,7 @@ class BulkReport:
     qr_written: int = 0
     interrupted: bool = False
     aborted: str | None = None
+    token_or_url_refused: bool = False  # 401/403/404 from the admin API: exit 2 like a usage error
     elapsed_s: float = 0.0
     errors: list[ErrorRow] = field(default_factory=list)
 
@@ -88,6 +89,8 @@ class BulkReport:
 
     @property
     def exit_code(self) -> int:
+        if self.token_or_url_refused:
+            return 2
         if self.interrupted:
             return 130
         return 1 if self.failed or self.aborted else 0
@@ -221,6 +224,7 @@ async def _create_offers(
         except AdminApiError as exc:
             await close(attempt, 0, "admin_api_refused", 0)
             report.aborted = f"the admin API refused the request: {exc}"
+            report.token_or_url_refused = True
             stop.set()
             return
         if isinstance(result, Created):

@@ -22,6 +22,7 @@ from oid4vc.store.base import OfferRecord
 from oid4vc.web import admin_credentials, verifier
 from oid4vc.web.admin_credentials import read_optional_json
 from oid4vc.web.keys import admin_token_key, issuer_key
+from oid4vc.web.pages.links import offer_page_path
 from oid4vc.web.responses import json_no_store, read_json
 
 __all__ = ["admin_app"]
@@ -56,6 +57,7 @@ def _offer_view(request: web.Request, offer: OfferRecord) -> dict[str, object]:
         "credential_offer_uri": service.credential_offer_uri(offer) if offer.by_reference else None,
         "qr_png_url": f"{base}/credential-offer/{offer.reference}/qr.png",
         "qr_svg_url": f"{base}/credential-offer/{offer.reference}/qr.svg",
+        "page_url": offer_page_path(base, offer.reference),
         "approval_required": offer.approval_required,
         "approved_at": _iso(offer, "approved_at") if offer.approved_at else None,
         "notification_event": offer.notification_event,

@@ -37,7 +37,7 @@ from oid4vc.store.base import Store
 from oid4vc.store.memory import MemoryStore
 from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore
-from oid4vc.web import health, issuer, status, verifier, well_known
+from oid4vc.web import health, issuer, pages, status, verifier, well_known
 from oid4vc.web.admin import admin_app
 from oid4vc.web.keys import admin_token_key, issuer_key, lifecycle_key, settings_key, status_key, verifier_key
 from oid4vc.web.metrics import Metrics, metrics_key, metrics_middleware
@@ -190,6 +190,7 @@ def create_app(
     app.add_routes(status.routes(prefix))
     app.add_routes(health.routes())
     app.add_routes(verifier.routes(prefix))
+    app.add_routes(pages.routes(prefix))
     app.add_subapp(f"{prefix}/admin", admin_app())
     return app
 

@@ -228,7 +228,9 @@
       return;
     }
     button.disabled = true;
-    api("POST", "/credentials/" + encodeURIComponent(credentialId) + "/revoke", {})
+    api("POST", "/credentials/" + encodeURIComponent(credentialId) + "/revoke", {
+      reason: "revoked from the operator console",
+    })
       .then(function (answer) {
         if (answer.ok) {
           button.textContent = "Revoked";
