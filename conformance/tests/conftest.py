@@ -271,3 +271,6 @@ def interop_results(node_bin: str) -> Iterator[ResultLog]:
         "results": log.rows,
     }
     RESULTS_PATH.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    from conformance.compatibility import OUT, render
+
+    OUT.write_text(render(document), encoding="utf-8")  # docs/wallet-compatibility.md, from what passed
