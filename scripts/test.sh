@@ -26,6 +26,16 @@ else
   echo "PostgreSQL binaries not found: the PostgreSQL store tests will be skipped" >&2
 fi
 
+# The browser tests (conformance/browser) drive Debian's Chromium through Playwright for Python; Playwright's own
+# browser download is never used (`playwright install` cannot reach its servers here).
+if [ -x /usr/bin/chromium ]; then
+  :
+elif [ -n "${CI:-}" ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+else
+  echo "Chromium not found at /usr/bin/chromium: the browser tests will be skipped" >&2
+fi
+
 echo "== ruff"; .venv/bin/ruff check oid4vc tests conformance
 echo "== mypy"; .venv/bin/mypy
 echo "== import contracts"; .venv/bin/lint-imports --no-cache

@@ -30,7 +30,8 @@ from oid4vc.services.issuance import IssuerService
 from oid4vc.services.key_resolution import KeyResolver
 from oid4vc.services.lifecycle import LifecycleService
 from oid4vc.services.randomness import Randomness, SystemRandomness
-from oid4vc.services.status import StatusService
+from oid4vc.services.status import LocalStatusFetcher, StatusService
+from oid4vc.services.status_check import StatusListChecker
 from oid4vc.services.verification import VerifierService
 from oid4vc.services.verifier_identity import verifier_identity
 from oid4vc.store.base import Store
@@ -156,6 +157,10 @@ def create_app(
                 clock=the_clock,
                 executor=pool,
                 trusted_issuers=settings.verifier.trusted_issuers,
+                status=StatusListChecker(  # this server's own lists are read locally, others over https
+                    fetcher=LocalStatusFetcher(status_lists, fetcher), keys=key_resolver, jws=crypto, raw=crypto,
+                    clock=the_clock, executor=pool,
+                ),
             ),
             keys=key_resolver,
             jws=crypto,

@@ -23,7 +23,8 @@ from oid4vc.presentation.presets import OpenBadgePreset, expand_preset
 from oid4vc.presentation.request import PresentationCreate
 from oid4vc.services.verification import VerifierService
 from oid4vc.store.base import PresentationRecord, PresentationStatus
-from oid4vc.web.keys import verifier_key
+from oid4vc.web.keys import admin_token_key, verifier_key
+from oid4vc.web.pages.links import page_key, presentation_page_path
 from oid4vc.web.pages.qr import qr_png, qr_svg
 from oid4vc.web.responses import NO_STORE, json_no_store, read_json
 
@@ -93,6 +94,13 @@ def view(service: VerifierService, record: PresentationRecord) -> dict[str, obje
     return out
 
 
+def _admin_view(request: web.Request, record: PresentationRecord) -> dict[str, object]:
+    """``view`` plus the URL of the verifier's page for people (a capability URL: admin answers only)."""
+    service = request.config_dict[verifier_key]
+    key = page_key(request.config_dict[admin_token_key])
+    return view(service, record) | {"page_url": presentation_page_path(service.public_url, record.id, key)}
+
+
 async def create(request: web.Request) -> web.Response:
     body = await read_json(request, InvalidRequestError)
     service = request.config_dict[verifier_key]
@@ -105,7 +113,7 @@ async def create(request: web.Request) -> web.Response:
     except ValidationError as exc:
         raise InvalidRequestError(describe_validation_error(exc)) from None
     created = await service.create(spec, policy=policy)
-    out = view(request.config_dict[verifier_key], created.record) | {
+    out = _admin_view(request, created.record) | {
         "request_uri": created.link,
         "status_url": f"{request.config_dict[verifier_key].public_url}/admin/presentations/{created.record.id}",
     }
@@ -126,7 +134,7 @@ async def get(request: web.Request) -> web.Response:
     ):
         await asyncio.sleep(POLL)
         record = await service.get(pid)
-    return json_no_store(view(service, record))
+    return json_no_store(_admin_view(request, record))
 
 
 async def events(request: web.Request) -> web.StreamResponse:
@@ -141,7 +149,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     last = None
     deadline = asyncio.get_running_loop().time() + 600
     while asyncio.get_running_loop().time() < deadline:
-        current = view(service, record)
+        current = _admin_view(request, record)
         if current["status"] != last:
             last = current["status"]
             await stream.write(f"event: status\ndata: {json.dumps(current)}\n\n".encode())

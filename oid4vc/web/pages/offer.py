@@ -23,6 +23,7 @@ from oid4vc.web.keys import issuer_key, settings_key
 from oid4vc.web.pages.html import Markup, el, render, safe_url
 from oid4vc.web.pages.site import Site
 from oid4vc.web.pages.text import OFFER_STATES, date_html
+from oid4vc.web.pages.widgets import qr_figure, same_device_link
 from oid4vc.web.responses import json_no_store
 
 __all__ = ["OfferPages", "offer_main"]
@@ -70,13 +71,7 @@ def _pin_hint(offer: OfferRecord) -> Markup:
 
 
 def _offered(offer: OfferRecord, link: str | None, qr_url: str, name: str) -> Markup:
-    qr = el(
-        "figure",
-        el("img", src=qr_url, alt=f"QR code of the offer for {name}: scan it with your wallet app", width=240,
-           height=240, class_="qr"),
-        el("figcaption", "Scan with your wallet app"),
-        class_="qr-figure",
-    )
+    qr = qr_figure(qr_url, f"QR code of the offer for {name}: scan it with your wallet app")
     steps = el(
         "ol",
         el("li", "Open your digital wallet app and choose to scan a QR code."),
@@ -84,14 +79,8 @@ def _offered(offer: OfferRecord, link: str | None, qr_url: str, name: str) -> Ma
         el("li", "This page updates on its own when the badge is delivered."),
         class_="steps",
     )
-    same_device = el(
-        "p",
-        el("a", "Open in wallet", href=link, class_="button", rel="noopener"),
-        el("span", " Wallet on this device? Use this button instead of the QR code.", class_="hint"),
-        class_="same-device",
-    ) if link else Markup("")
     expires = el("p", "This offer expires on ", date_html(offer.expires_at, with_time=True), ".", class_="hint")
-    return el("div", qr, el("div", steps, same_device, _pin_hint(offer), expires), class_="offer-grid")
+    return el("div", qr, steps, same_device_link(link), _pin_hint(offer), expires, class_="offer-grid")
 
 
 def _settled(state: str) -> Markup:
@@ -139,7 +128,7 @@ def offer_main(
         heading=heading,
         body=body,
     )
-    return f"{name} - {label}", main
+    return f"{name} \u2013 {label}", main
 
 
 class OfferPages:

@@ -24,32 +24,18 @@ from oid4vc.web.pages.links import page_key, presentation_page_token
 from oid4vc.web.pages.result_html import credential_html, requested_html
 from oid4vc.web.pages.site import Site
 from oid4vc.web.pages.text import PRESENTATION_STATES, date_html
+from oid4vc.web.pages.widgets import qr_figure, same_device_link
 from oid4vc.web.responses import json_no_store
 
 __all__ = ["PresentationPages", "presentation_main"]
 
 
 def _pending(record: PresentationRecord, link: str, qr_url: str) -> Markup:
-    qr = el(
-        "figure",
-        el("img", src=qr_url, alt="QR code of the request: scan it with your wallet app", width=240, height=240,
-           class_="qr"),
-        el("figcaption", "Scan with your wallet app"),
-        class_="qr-figure",
-    )
-    side = el(
-        "div",
-        requested_html(record.request),
-        el(
-            "p",
-            el("a", "Open in wallet", href=link, class_="button", rel="noopener"),
-            el("span", " Wallet on this device? Use this button instead of the QR code.", class_="hint"),
-            class_="same-device",
-        ),
-        el("p", "Your wallet shows what will be shared and asks you first. This request expires on ",
-           date_html(record.expires_at, with_time=True), ".", class_="hint"),
-    )
-    return el("div", qr, side, class_="offer-grid")
+    qr = qr_figure(qr_url, "QR code of the request: scan it with your wallet app")
+    expires = el("p", "Your wallet shows what will be shared and asks you first. This request expires on ",
+                 date_html(record.expires_at, with_time=True), ".", class_="hint")
+    return el("div", qr, el("div", requested_html(record.request)), same_device_link(link), expires,
+              class_="offer-grid")
 
 
 def _outcome(record: PresentationRecord, state: str) -> Markup:
@@ -87,7 +73,7 @@ def presentation_main(record: PresentationRecord, *, service: VerifierService, v
         state_url=state_url,
         body=body,
     )
-    return f"{heading} - {label}", main
+    return f"{heading} \u2013 {label}", main
 
 
 class PresentationPages:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from oid4vc.web.pages.html import Markup, el, join, safe_url
-from oid4vc.web.pages.text import check_label, date_html
+from oid4vc.web.pages.text import CHECK_LABELS, check_label, date_html
 
 __all__ = ["checks_html", "credential_html", "requested_html"]
 
@@ -41,7 +41,9 @@ def checks_html(checks: Any) -> Markup:
     if not isinstance(checks, Mapping) or not checks:
         return Markup("")
     items = []
-    for name, check in checks.items():
+    order = list(CHECK_LABELS)
+    ranked = sorted(checks.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    for name, check in ranked:
         outcome = _str(check.get("outcome")) if isinstance(check, Mapping) else None
         outcome = outcome if outcome in _MARKS else "skipped"
         reason = _str(check.get("reason")) if isinstance(check, Mapping) else None
@@ -78,7 +80,8 @@ def _results(results: Any) -> Markup | None:
         what = _str(result.get("result_description")) or "Result"
         parts = [_str(result.get("value")), _str(result.get("achieved_level")), _str(result.get("status"))]
         shown = ", ".join(p for p in parts if p)
-        items.append(el("li", el("strong", what), f": {shown}" if shown else None, _alignments(result.get("alignments"))))
+        aligned = _alignments(result.get("alignments"))
+        items.append(el("li", el("strong", what), f": {shown}" if shown else None, aligned))
     return el("ul", *items, class_="results") if items else None
 
 

@@ -23,14 +23,14 @@ PRESENTATION_STATES: dict[str, tuple[str, str]] = {
     "rejected": ("Not verified", "The badge could not be verified"),
     "expired": ("Expired", "This request has expired"),
 }
-CHECK_LABELS: dict[str, str] = {
+CHECK_LABELS: dict[str, str] = {  # in the order a result lists them
     "signature": "Issuer's signature",
     "holder_binding": "Presented by its holder",
-    "validity": "Within its validity period",
-    "status": "Not revoked or suspended",
     "trust": "Issued by a trusted issuer",
-    "schema": "Well-formed Open Badge",
+    "status": "Not revoked or suspended",
+    "validity": "Within its validity period",
     "age": "Recent enough",
+    "schema": "Well-formed Open Badge",
 }
 
 

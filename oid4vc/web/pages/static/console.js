@@ -159,7 +159,7 @@
             ? h("p", { class: "pin" }, ["PIN: ", h("strong", { "data-pin": "" }, [offer.tx_code]),
                 " \u2013 shown only now; give it to the learner by another channel."])
             : null,
-          h("p", { class: "hint" }, ["Expires at ", offer.expires_at, "."]),
+          h("p", { class: "hint" }, ["Expires ", new Date(offer.expires_at).toLocaleString(), "."]),
           offer.qr_svg_url ? qr(offer.qr_svg_url, "QR code of the offer") : null,
         ];
         facts.forEach(function (node) {

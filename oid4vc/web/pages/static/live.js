@@ -3,7 +3,7 @@
 // (server-rendered and escaped), and announce the new state to screen readers. No reloads, no inline script.
 "use strict";
 (function () {
-  var INTERVAL_MS = 1500;
+  var INTERVAL_MS = 1000;
   var GIVE_UP_MS = 60 * 60 * 1000;
   var started = Date.now();
 
