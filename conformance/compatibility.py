@@ -62,15 +62,21 @@ def render(document: dict[str, Any]) -> str:
     ]
     for (library, role), flows in sorted(grouped.items()):
         targets = sorted({t for cells in flows.values() for t in cells})
-        lines += [f"## {library} ({role})", "", "| flow | " + " | ".join(f"`{t}`" for t in targets) + " |",
-                  "|---|" + "---|" * len(targets)]
+        lines += [
+            f"## {library} ({role})",
+            "",
+            "| flow | " + " | ".join(f"`{t}`" for t in targets) + " |",
+            "|---|" + "---|" * len(targets),
+        ]
         for flow, cells in sorted(flows.items()):
             marks = [{"pass": "✅", "fail": "❌"}.get(cells.get(t, ""), "—") for t in targets]
             lines.append(f"| {flow} | " + " | ".join(marks) + " |")
         failures = [r for r in rows if r["library"] == library and r.get("role", "") == role and r["result"] == "fail"]
         for failure in failures[:10]:
-            lines.append(f"\n- ❌ {failure['flow']} / {failure.get('credential_configuration_id')}: "
-                         f"{failure.get('detail', '')[:300]}")
+            lines.append(
+                f"\n- ❌ {failure['flow']} / {failure.get('credential_configuration_id')}: "
+                f"{failure.get('detail', '')[:300]}"
+            )
         quirks = QUIRKS.get(library, [])
         if quirks:
             lines += ["", "Quirks:", *[f"- {q}" for q in quirks]]

@@ -107,6 +107,7 @@ def _verify(args: argparse.Namespace) -> int:
     from oid4vc.fetch.aiohttp import GuardedFetcher
     from oid4vc.services.credential_verification import CredentialVerifier
     from oid4vc.services.key_resolution import KeyResolver
+    from oid4vc.services.status_check import StatusListChecker
 
     text = (sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")).strip()
     raw: Any = json.loads(text) if text.startswith("{") else text
@@ -114,12 +115,15 @@ def _verify(args: argparse.Namespace) -> int:
     async def run() -> Any:
         fetcher = GuardedFetcher(allow_http=args.allow_private, allow_private=args.allow_private)
         crypto = CryptoJwsVerifier()
+        keys = KeyResolver(fetcher, SystemClock())
         verifier = CredentialVerifier(
-            keys=KeyResolver(fetcher, SystemClock()),
+            keys=keys,
             jws=crypto,
             raw=crypto,
             clock=SystemClock(),
             trusted_issuers=args.trust or None,
+            # revocation / suspension through the credential's status list (Bitstring or Token Status List)
+            status=StatusListChecker(fetcher=fetcher, keys=keys, jws=crypto, raw=crypto, clock=SystemClock()),
         )
         try:
             return await verifier.verify(raw)
@@ -256,10 +260,15 @@ def _offer_bulk(args: argparse.Namespace) -> int:
     from oid4vc.bulk.run import BulkOptions, BulkUsageError, run_bulk, state_path_for
 
     roster = Path(args.roster)
+    try:
+        token = _admin_token(args)
+    except SystemExit as exc:
+        print(f"oid4vc offer bulk: {exc}", file=sys.stderr)
+        return 2
     options = BulkOptions(
         roster=roster,
         server=args.server.rstrip("/"),
-        admin_token=_admin_token(args),
+        admin_token=token,
         config_id=args.config_id,
         out=Path(args.out) if args.out else roster.with_name(f"{roster.stem}.offers.csv"),
         state=Path(args.state) if args.state else state_path_for(roster),
@@ -273,13 +282,16 @@ def _offer_bulk(args: argparse.Namespace) -> int:
         expires_in=args.expires_in,
         concurrency=args.concurrency,
         retry=RetryPolicy(retries=args.retries),
-        progress=not args.quiet,
+        progress=False if args.quiet else None,
     )
     try:
         report = asyncio.run(run_bulk(options))
     except BulkUsageError as exc:
         print(f"oid4vc offer bulk: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside the offer phase, which handles SIGINT itself; the journal is consistent
+        print("\ninterrupted: rerun the same command to resume", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     return report.exit_code

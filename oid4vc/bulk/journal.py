@@ -177,8 +177,7 @@ class Journal:
             except BlockingIOError:
                 raise JournalError(f"{path} is in use by another bulk run") from None
             os.fchmod(fd, 0o600)
-            size = os.fstat(fd).st_size
-            state = parse_journal(os.pread(fd, size, 0) if size else b"")
+            state = parse_journal(os.pread(fd, os.fstat(fd).st_size, 0))
             if state.dropped_bytes:
                 os.ftruncate(fd, state.valid_length)
                 os.fsync(fd)
@@ -188,6 +187,10 @@ class Journal:
             os.close(fd)
             raise
         return cls(fd, path), state
+
+    def replay(self) -> JournalState:
+        """The state as recorded in the file now."""
+        return parse_journal(os.pread(self._fd, os.fstat(self._fd).st_size, 0))
 
     async def append(self, record: JsonObject) -> None:
         """Write one record and return once it is on disk."""

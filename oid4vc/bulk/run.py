@@ -62,7 +62,7 @@ class BulkOptions:
     concurrency: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: float = 30.0
-    progress: bool = True
+    progress: bool | None = None  # None: a progress bar when stderr is a terminal; True: always; False: never
     handle_signals: bool = True
 
 
@@ -121,6 +121,18 @@ class _Job:
     digest: str
 
 
+class _NoProgress:
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, label: str, enabled: bool | None) -> Progress | _NoProgress:
+    return _NoProgress() if enabled is False else Progress(total, label, force=bool(enabled))
+
+
 def state_path_for(roster: Path) -> Path:
     return roster.with_name(f"{roster.name}.oid4vc-state.jsonl")
 
@@ -159,7 +171,7 @@ def _load_inputs(opts: BulkOptions) -> tuple[Roster, list[_Job], list[ErrorRow]]
             "by_reference": opts.by_reference,
             "expires_in": opts.expires_in,
         }
-        jobs.append(_Job(row.row_id, row.line, body, _digest(body)))
+        jobs.append(_Job(row.row_id, row.line, body, _digest({"subject": subject, "tx_code": tx_code})))
     return roster, jobs, bad
 
 
@@ -188,7 +200,7 @@ async def _create_offers(
 ) -> None:
     """Create the offers of ``jobs``, keeping ``state`` equal to what a replay of the journal would give."""
     stop = asyncio.Event()
-    progress = Progress(len(jobs), "creating offers", force=opts.progress)
+    progress = _progress(len(jobs), "creating offers", opts.progress)
     queue = list(reversed(jobs))
     workers: list[asyncio.Task[None]] = []
 
@@ -251,9 +263,13 @@ async def _create_offers(
             report.failed += 1
 
     async def worker(client: AdminClient) -> None:
-        while queue and not stop.is_set():
-            await one(client, queue.pop())
-            progress.advance()
+        try:
+            while queue and not stop.is_set():
+                await one(client, queue.pop())
+                progress.advance()
+        except Exception:
+            stop.set()  # e.g. the disk is full: let the others finish their row, start no new ones
+            raise
 
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM) if opts.handle_signals else ()
@@ -282,11 +298,17 @@ def _write_qr(path: str, data: str) -> None:
     atomic_write(Path(path), qr_png(data))
 
 
-async def _write_qr_codes(todo: list[tuple[Path, str]], *, progress_on: bool) -> int:
+async def _write_qr_codes(todo: list[tuple[Path, str]], *, progress_on: bool | None) -> int:
     if not todo:
         return 0
-    progress = Progress(len(todo), "writing QR codes", force=progress_on)
-    workers = max(1, min(os.cpu_count() or 1, 4, len(todo) // 25))
+    progress = _progress(len(todo), "writing QR codes", progress_on)
+    workers = min(os.cpu_count() or 1, 4, len(todo) // 25)
+    if not workers:  # a few codes: not worth starting processes
+        for path, data in todo:
+            await asyncio.to_thread(_write_qr, str(path), data)
+            progress.advance()
+        progress.close()
+        return len(todo)
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads and an event loop
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -373,6 +395,7 @@ async def run_bulk(opts: BulkOptions, *, stderr: TextIO | None = None) -> BulkRe
         if pending:
             await _create_offers(opts, pending, journal, state, report, say)
         report.elapsed_s = time.perf_counter() - started
+        state = journal.replay()  # the outputs come from what is on disk, nothing else
     report.possible_orphans = state.possible_orphans
     return await _finish(opts, roster, state, report, say)
 
