@@ -80,15 +80,6 @@ function presentationFrame(paths) {
   return frame
 }
 
-function hasPath(obj, path) {
-  let node = obj
-  for (const part of path) {
-    if (node === null || typeof node !== 'object' || !(part in node)) return false
-    node = node[part]
-  }
-  return true
-}
-
 /** Subject Alternative Names of a DER certificate (node's "DNS:a, URI:b, IP Address:c" string). */
 function sanNames(cert) {
   const names = { dns: [], uri: [] }

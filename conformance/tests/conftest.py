@@ -258,9 +258,22 @@ def as_metadata(oid4vc_server: Server) -> JsonObject:
 def interop_results(node_bin: str) -> Iterator[ResultLog]:
     """Collects rows and writes ``conformance/interop/results.json`` when the session ends."""
     log = ResultLog()
+    try:
+        previous = json.loads(RESULTS_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
     yield log
     if not log.rows:
         return
+    # Keep the rows of interop tests that did not run this session (a partial run must not erase them).
+    key = ("library", "role", "format", "credential_configuration_id", "flow")
+    fresh = {tuple(row.get(k) for k in key) for row in log.rows}
+    for row in previous.get("results", []):
+        if isinstance(row, dict) and tuple(row.get(k) for k in key) not in fresh:
+            log.rows.append(row)
+            library, version = row.get("library"), row.get("version")
+            if isinstance(library, str) and isinstance(version, str):
+                log.libraries.setdefault(library, version)
     node_version = subprocess.run(
         [node_bin, "--version"], capture_output=True, text=True, check=False, timeout=10
     ).stdout.strip()

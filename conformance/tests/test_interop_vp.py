@@ -12,6 +12,7 @@ disclosed claims; a presentation with one flipped signature byte must be ``rejec
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -28,7 +29,6 @@ import pytest
 
 from conformance.tests.conftest import (
     READY_TIMEOUT_S,
-    RESULTS_PATH,
     JsonObject,
     NodeRun,
     NodeScript,
@@ -144,6 +144,34 @@ def _issue(server: Server, fmt: str, node_script: NodeScript, out: Path) -> Path
     return out
 
 
+def _status_list_urls(issued: JsonObject) -> list[str]:
+    """Status list URLs a credential names (W3C ``credentialStatus`` or SD-JWT VC ``status.status_list``)."""
+    credential = issued["credentials"][0]
+    if isinstance(credential, str):
+        segment = credential.split("~")[0].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        credential = claims.get("vc", claims)
+        token_list = (claims.get("status") or {}).get("status_list") or {}
+        if isinstance(token_list.get("uri"), str):
+            return [token_list["uri"]]
+    entries = credential.get("credentialStatus") or []
+    entries = entries if isinstance(entries, list) else [entries]
+    return [e["statusListCredential"] for e in entries if isinstance(e, dict) and "statusListCredential" in e]
+
+
+def _warm_status_lists(server: Server, files: list[Path]) -> None:
+    """Have the server sign its status lists once, after all issuance and before any presentation.
+
+    Works around a server race this harness hit (not a library issue): a status list (re)built *during* a
+    verification gets ``validFrom`` = the build time truncated to seconds, while the status check compares it with
+    the ``now`` taken when the response arrived; across a second boundary the list is "not yet valid" and the
+    presentation is rejected (``status: unknown: STATUS_VERIFICATION_ERROR``)."""
+    urls = {url for path in files for url in _status_list_urls(json.loads(path.read_text(encoding="utf-8")))}
+    for url in sorted(urls):
+        status, body = server.request("GET", url)
+        assert status == 200, f"GET {url} -> {status} {body}"
+
+
 @pytest.fixture(scope="module")
 def verifiers(node_script: NodeScript, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Verifier]]:
     root = tmp_path_factory.mktemp("oid4vc-vp-interop")
@@ -162,30 +190,12 @@ def verifiers(node_script: NodeScript, tmp_path_factory: pytest.TempPathFactory)
         by_prefix: dict[str, dict[str, Path]] = {prefix: {} for prefix in PREFIXES}
         for (prefix, fmt), path in zip(jobs, files, strict=True):
             by_prefix[prefix][fmt] = path
+        for prefix, paths in by_prefix.items():
+            _warm_status_lists(started[prefix][0], list(paths.values()))
         yield {
             prefix: Verifier(prefix, server, public_url, by_prefix[prefix])
             for prefix, (server, public_url, _) in started.items()
         }
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _keep_other_results(interop_results: ResultLog) -> Iterator[None]:
-    """results.json is rewritten at the end of the session: keep the rows of tests that did not run this time."""
-    try:
-        previous = json.loads(RESULTS_PATH.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        previous = {}
-    yield
-    if not interop_results.rows:
-        return
-    key = ("library", "role", "format", "credential_configuration_id", "flow")
-    fresh = {tuple(row.get(k) for k in key) for row in interop_results.rows}
-    for row in previous.get("results", []):
-        if isinstance(row, dict) and tuple(row.get(k) for k in key) not in fresh:
-            interop_results.rows.append(row)
-            library, version = row.get("library"), row.get("version")
-            if isinstance(library, str) and isinstance(version, str):
-                interop_results.libraries.setdefault(library, version)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -237,13 +247,25 @@ def _recording(results: ResultLog, fmt: str, flow: str) -> Iterator[JsonObject]:
         yield row
     except AssertionError as exc:
         results.record(
-            library=LIBRARY, version=row.get("version"), role=ROLE, format=fmt,
-            credential_configuration_id=CONFIGS[fmt], flow=flow, passed=False, detail=str(exc),
+            library=LIBRARY,
+            version=row.get("version"),
+            role=ROLE,
+            format=fmt,
+            credential_configuration_id=CONFIGS[fmt],
+            flow=flow,
+            passed=False,
+            detail=str(exc),
         )
         raise
     results.record(
-        library=LIBRARY, version=row.get("version"), role=ROLE, format=fmt,
-        credential_configuration_id=CONFIGS[fmt], flow=flow, passed=True, detail=str(row["detail"]),
+        library=LIBRARY,
+        version=row.get("version"),
+        role=ROLE,
+        format=fmt,
+        credential_configuration_id=CONFIGS[fmt],
+        flow=flow,
+        passed=True,
+        detail=str(row["detail"]),
     )
 
 
@@ -266,7 +288,9 @@ def _assert_wallet_side(out: JsonObject, verifier: Verifier, mode: str) -> None:
 
 
 def _assert_verified(result: JsonObject, fmt: str, issued: JsonObject, disclosed_result: bool) -> None:
-    assert result["status"] == "verified", f"{result['status']}: {result.get('error')} {result.get('error_description')}"
+    assert result["status"] == "verified", (
+        f"{result['status']}: {result.get('error')} {result.get('error_description')}"
+    )
     [entry] = result["credentials"]
     assert entry["format"] == fmt and entry["query_id"] == "badge", entry
     assert entry["requested_claims"] == [{"id": None, "path": NAME, "values": ["Nursing Basics"]}]
@@ -290,7 +314,11 @@ def _assert_verified(result: JsonObject, fmt: str, issued: JsonObject, disclosed
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_wallet_presents(
-    prefix: str, mode: str, fmt: str, verifiers: dict[str, Verifier], node_script: NodeScript,
+    prefix: str,
+    mode: str,
+    fmt: str,
+    verifiers: dict[str, Verifier],
+    node_script: NodeScript,
     interop_results: ResultLog,
 ) -> None:
     verifier = verifiers[prefix]
@@ -324,9 +352,15 @@ def test_wallet_presents(
 
 
 @pytest.mark.parametrize("fmt", list(CONFIGS))
-@pytest.mark.parametrize(("prefix", "mode"), [("decentralized_identifier", "direct_post.jwt"), ("x509_san_dns", "direct_post")])
+@pytest.mark.parametrize(
+    ("prefix", "mode"), [("decentralized_identifier", "direct_post.jwt"), ("x509_san_dns", "direct_post")]
+)
 def test_tampered_presentation_is_rejected(
-    prefix: str, mode: str, fmt: str, verifiers: dict[str, Verifier], node_script: NodeScript,
+    prefix: str,
+    mode: str,
+    fmt: str,
+    verifiers: dict[str, Verifier],
+    node_script: NodeScript,
     interop_results: ResultLog,
 ) -> None:
     """One flipped byte in the holder's signature (KB-JWT, VP-JWT, ldp_vp proofValue): 400 and ``rejected``."""
@@ -349,7 +383,10 @@ def test_tampered_presentation_is_rejected(
 @pytest.mark.parametrize("library_body", [False, True], ids=["wallet_nonce", "library-body"])
 @pytest.mark.parametrize("prefix", SIGNED_PREFIXES)
 def test_request_uri_method_post(
-    prefix: str, library_body: bool, verifiers: dict[str, Verifier], node_script: NodeScript,
+    prefix: str,
+    library_body: bool,
+    verifiers: dict[str, Verifier],
+    node_script: NodeScript,
     interop_results: ResultLog,
 ) -> None:
     """§5.10: the wallet POSTs to the Request URI. With the spec body (``wallet_nonce``, ``wallet_metadata``) the
@@ -373,8 +410,10 @@ def test_request_uri_method_post(
         else:
             assert nonce["sent"] is True and isinstance(nonce["in_request_object"], str), nonce
         _assert_verified(_status(verifier, created), fmt, verifier.issued(fmt), disclosed_result=False)
-        row["detail"] = "wallet_nonce echoed in the Request Object" if not library_body else (
-            "library body: no wallet_nonce sent, metadata as top-level form fields"
+        row["detail"] = (
+            "wallet_nonce echoed in the Request Object"
+            if not library_body
+            else "library body: no wallet_nonce sent, metadata as top-level form fields"
         )
 
 

@@ -4,6 +4,7 @@ certificate when none is configured (HAIP §5 forbids self-signed leaves in prod
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,22 @@ def leaf_dns_sans(der: bytes) -> list[str]:
     return [str(name) for name in san.get_values_for_type(x509.DNSName)]
 
 
+def _san(host: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
+
+
+def _leaf_ips(der: bytes) -> list[str]:
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+
+
 def self_signed_certificate(key: ec.EllipticCurvePrivateKey, dns_name: str, *, now: datetime, days: int = 365) -> bytes:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns_name)])
     cert = (
@@ -37,7 +54,7 @@ def self_signed_certificate(key: ec.EllipticCurvePrivateKey, dns_name: str, *, n
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([_san(dns_name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -61,7 +78,7 @@ def load_or_create_dev_certificate(folder: Path, dns_name: str, *, now: datetime
     cert_path, key_path = folder / "verifier-cert.pem", folder / "verifier-key.pem"
     if cert_path.exists() and key_path.exists():
         chain, signer = load_chain(cert_path, key_path)
-        if dns_name in leaf_dns_sans(chain[0]):
+        if dns_name in leaf_dns_sans(chain[0]) or dns_name in _leaf_ips(chain[0]):
             return chain, signer
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = ec.generate_private_key(ec.SECP256R1())
