@@ -34,6 +34,7 @@ from oid4vc.crypto.keys import SigningKey
 from oid4vc.crypto.keystore import KeyRing, KeyType
 from oid4vc.dids.identity import key_identity
 from oid4vc.errors import NotFoundError
+from oid4vc.fetch.base import Fetched, Fetcher, FetchError
 from oid4vc.formats.base import CredentialFormat, HolderBinding, IssuerKey, StatusForm
 from oid4vc.jose import JsonObject
 from oid4vc.services.randomness import Randomness
@@ -50,7 +51,7 @@ from oid4vc.store.base import (
 )
 from oid4vc.store.transitions import status_value
 
-__all__ = ["BITSTRING_PURPOSE", "IssuedStatus", "StatusListArtefact", "StatusService", "kind_of"]
+__all__ = ["BITSTRING_PURPOSE", "IssuedStatus", "LocalStatusFetcher", "StatusListArtefact", "StatusService", "kind_of"]
 
 log = logging.getLogger(__name__)
 
@@ -239,3 +240,35 @@ class StatusService:
         """Drop every cached artefact (tests; a key rotation)."""
         self._cache.clear()
 
+
+
+@dataclass(slots=True)
+class LocalStatusFetcher:
+    """A ``Fetcher`` for the verifier side that reads this server's own status lists from ``status`` (no HTTP round
+    trip to ourselves) and fetches every other URL through ``fallback``."""
+
+    status: StatusService
+    fallback: Fetcher
+
+    def _own(self, url: str) -> tuple[str, StatusForm] | None:
+        prefix = f"{self.status.settings.public_url}/status/"
+        if not url.startswith(prefix):
+            return None
+        match url.removeprefix(prefix).split("/"):
+            case ["bitstring", list_id]:
+                return list_id, "di"
+            case ["bitstring", list_id, "jwt"]:
+                return list_id, "jwt"
+            case ["token", list_id]:
+                return list_id, "token"
+        return None
+
+    async def get(self, url: str, *, accept: str = "application/json", max_bytes: int | None = None) -> Fetched:
+        own = self._own(url)
+        if own is None:
+            return await self.fallback.get(url, accept=accept, max_bytes=max_bytes)
+        try:
+            artefact = await self.status.published(*own)
+        except NotFoundError:
+            raise FetchError(f"{url} is not a status list of this server") from None
+        return Fetched(url, 200, artefact.content_type, artefact.body)

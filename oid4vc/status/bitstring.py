@@ -18,7 +18,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oid4vc.encoding import b64url_decode, b64url_encode
@@ -375,10 +375,13 @@ def _parse_datetime(value: Any, name: str) -> datetime:
     return at
 
 
+CLOCK_SKEW = timedelta(seconds=60)  # a list signed a moment "after" the verifier's clock is not a failure
+
+
 def _check_validity(credential: JsonObject, now: datetime) -> None:
-    if "validFrom" in credential and now < _parse_datetime(credential["validFrom"], "validFrom"):
+    if "validFrom" in credential and now + CLOCK_SKEW < _parse_datetime(credential["validFrom"], "validFrom"):
         raise BitstringStatusListError(ErrorCode.STATUS_VERIFICATION_ERROR, "status list is not yet valid")
-    if "validUntil" in credential and now > _parse_datetime(credential["validUntil"], "validUntil"):
+    if "validUntil" in credential and now - CLOCK_SKEW > _parse_datetime(credential["validUntil"], "validUntil"):
         raise BitstringStatusListError(ErrorCode.STATUS_VERIFICATION_ERROR, "status list has expired")
 
 

@@ -3,7 +3,9 @@
 ``POST /admin/offers`` -> 201 with the offer link, optional tx_code (shown once) and QR URLs;
 ``GET /admin/offers/{id}`` -> the offer's state and the ids of the credentials issued from it;
 ``POST /admin/offers/{id}/approve`` -> releases an offer that requires approval (deferred issuance);
-issued credentials (status changes, audit trail): ``web.admin_credentials``.
+issued credentials (status changes, audit trail): ``web.admin_credentials``;
+``GET /admin/openapi.json`` -> the OpenAPI 3.1 description of all of it (``web.openapi``), served without the token:
+it holds no secret, and tooling can read it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from oid4vc.services.issuance import CreatedOffer
 from oid4vc.store.base import OfferRecord
 from oid4vc.web import admin_credentials, verifier
 from oid4vc.web.admin_credentials import read_optional_json
-from oid4vc.web.keys import admin_token_key, issuer_key
+from oid4vc.web.keys import admin_token_key, issuer_key, settings_key
+from oid4vc.web.openapi import admin_openapi
 from oid4vc.web.pages.links import offer_page_path
 from oid4vc.web.responses import json_no_store, read_json
 
@@ -30,6 +33,8 @@ __all__ = ["admin_app"]
 
 @web.middleware
 async def require_admin_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.match_info.handler is openapi_document:
+        return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     expected = request.config_dict[admin_token_key]
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
@@ -61,7 +66,7 @@ def _offer_view(request: web.Request, offer: OfferRecord) -> dict[str, object]:
         "approval_required": offer.approval_required,
         "approved_at": _iso(offer, "approved_at") if offer.approved_at else None,
         "notification_event": offer.notification_event,
-        "credentials_url": f"/admin/offers/{offer.id}/credentials",
+        "credentials_url": f"{base}/admin/offers/{offer.id}/credentials",
     }
 
 
@@ -75,7 +80,8 @@ async def create_offer(request: web.Request) -> web.Response:
     view = _offer_view(request, created.offer)
     if created.tx_code is not None:
         view["tx_code"] = created.tx_code
-    return json_no_store(view, status=201, headers={"Location": f"/admin/offers/{created.offer.id}"})
+    base = request.config_dict[issuer_key].issuer_url
+    return json_no_store(view, status=201, headers={"Location": f"{base}/admin/offers/{created.offer.id}"})
 
 
 async def get_offer(request: web.Request) -> web.Response:
@@ -93,10 +99,15 @@ async def approve_offer(request: web.Request) -> web.Response:
     return json_no_store(_offer_view(request, offer))
 
 
+async def openapi_document(request: web.Request) -> web.Response:
+    return json_no_store(admin_openapi(request.config_dict[settings_key]))
+
+
 def admin_app() -> web.Application:
     app = web.Application(middlewares=[require_admin_token])
     app.add_routes([web.post("/offers", create_offer), web.get("/offers/{offer_id}", get_offer)])
     app.add_routes([web.post("/offers/{offer_id}/approve", approve_offer)])
     app.add_routes(admin_credentials.routes())
     app.add_routes(verifier.admin_routes())
+    app.add_routes([web.get("/openapi.json", openapi_document)])
     return app

@@ -107,6 +107,8 @@ async def create(request: web.Request) -> web.Response:
     policy = None
     try:
         if isinstance(body, dict) and "preset" in body:
+            if "dcql_query" in body:
+                raise InvalidRequestError("give either dcql_query or preset, not both")
             preset = OpenBadgePreset.model_validate(body.pop("preset"))
             body["dcql_query"], policy = expand_preset(preset, public_url=service.public_url)
         spec = PresentationCreate.model_validate(body)
@@ -117,16 +119,19 @@ async def create(request: web.Request) -> web.Response:
         "request_uri": created.link,
         "status_url": f"{request.config_dict[verifier_key].public_url}/admin/presentations/{created.record.id}",
     }
-    return json_no_store(out, status=201, headers={"Location": f"/admin/presentations/{created.record.id}"})
+    location = f"{service.public_url}/admin/presentations/{created.record.id}"
+    return json_no_store(out, status=201, headers={"Location": location})
 
 
 async def get(request: web.Request) -> web.Response:
     service = request.config_dict[verifier_key]
     pid = request.match_info["pid"]
     try:
-        wait = min(float(request.query.get("wait", "0")), MAX_WAIT)
+        wait = float(request.query.get("wait", "0"))
     except ValueError:
         raise InvalidRequestError("wait must be a number of seconds") from None
+    if not 0 <= wait <= MAX_WAIT:  # also refuses nan
+        raise InvalidRequestError(f"wait must be between 0 and {MAX_WAIT:g} seconds")
     record = await service.get(pid)
     deadline = asyncio.get_running_loop().time() + wait
     while record.status_at(service.clock.now()) is PresentationStatus.PENDING and (

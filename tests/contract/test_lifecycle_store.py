@@ -35,9 +35,9 @@ def new_list() -> NewStatusList:
     return NewStatusList(f"L{n}", n.to_bytes(4, "big") * 8)
 
 
-async def allocate(store: Store, count: int, *, size: int = 8, scope: str = "s", kind: StatusKind = StatusKind.TOKEN,
+async def allocate(s: Store, count: int, *, size: int = 8, scope: str = "s", kind: StatusKind = StatusKind.TOKEN,
                    ) -> list[tuple[str, int]]:
-    slots = await store.allocate_status(scope=scope, kind=kind, size=size, count=count, now=T0, new_list=new_list)
+    slots = await s.allocate_status(scope=scope, kind=kind, size=size, count=count, now=T0, new_list=new_list)
     assert all(s.kind is kind and s.size == size for s in slots)
     return [(s.list_id, IndexPermutation(s.key, s.size).index(s.counter)) for s in slots]
 
@@ -48,10 +48,10 @@ def cred(n: int, *, status: StatusEntryRef | None = None, offer_id: str = "o1", 
                                   notification_id=nid)
 
 
-async def issued(store: Store, *creds: IssuedCredentialRecord) -> None:
-    await store.create_offer(offer())
-    assert await redeem(store, "code1") is not None
-    assert await store.record_issuance("tok1", "cfg", list(creds))
+async def issued(s: Store, *creds: IssuedCredentialRecord) -> None:
+    await s.create_offer(offer())
+    assert await redeem(s, "code1") is not None
+    assert await s.record_issuance("tok1", "cfg", list(creds))
 
 
 async def test_allocation_hands_out_each_slot_once_and_rolls_over(store: Store) -> None:  # noqa: F811

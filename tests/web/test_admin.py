@@ -37,7 +37,7 @@ async def test_created_offer_shape(client: AppClient) -> None:
         "qr_png_url",
         "qr_svg_url",
     }
-    assert resp.headers["Location"] == f"/admin/offers/{offer['id']}"
+    assert resp.headers["Location"] == f"https://issuer.example/admin/offers/{offer['id']}"
     assert offer["expires_at"] == "2026-11-22T12:15:00Z"
     assert offer["state"] == "offered"
     again = await (await client.get(f"/admin/offers/{offer['id']}", headers=ADMIN)).json()
