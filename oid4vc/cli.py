@@ -19,6 +19,7 @@ from typing import Any
 
 from oid4vc.clock import SystemClock
 from oid4vc.config import ConfigError, Settings, load_settings
+from oid4vc.context import JsonFormatter
 
 __all__ = ["main"]
 
@@ -29,6 +30,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "port": args.port,
         "data_dir": args.data_dir,
         "public_url": args.public_url,
+        "log_format": getattr(args, "log_format", None),
     }
     if getattr(args, "tls_cert", None):
         server |= {"tls_cert": args.tls_cert, "tls_key": args.tls_key}
@@ -42,6 +44,7 @@ def _serve(args: argparse.Namespace) -> int:
     from oid4vc.web.workers import run_server, run_workers
 
     settings = _settings(args)
+    configure_logging(settings.server.log_format, settings.server.log_level)
     token, created = load_admin_token(settings)
     if created:
         print(
@@ -56,6 +59,18 @@ def _serve(args: argparse.Namespace) -> int:
         return run_workers(settings, token, args.workers)
     run_server(settings, token)
     return 0
+
+
+def configure_logging(fmt: str, level: str) -> None:
+    """Text for people, or one JSON object per line (time, level, logger, message, request_id) for collectors."""
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -327,6 +342,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", type=Path)
     serve.add_argument("--tls-key", type=Path)
     serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port (SO_REUSEPORT)")
+    serve.add_argument("--log-format", choices=["text", "json"], default=None, help="default: [server] log_format")
     serve.set_defaults(func=_serve)
 
     keys = sub.add_parser("keys", help="list or rotate issuer keys")
@@ -378,8 +394,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--json", help="also write the report to this file")
     bench.set_defaults(func=_bench)
 
-    sub.add_parser("conformance", help="run the conformance suite against any deployment (see docs/conformance.md)",
-                   add_help=False)
+    sub.add_parser(
+        "conformance", help="run the conformance suite against any deployment (see docs/conformance.md)", add_help=False
+    )
 
     offer = sub.add_parser("offer", help="create credential offers through the admin API")
     offer_sub = offer.add_subparsers(dest="offer_command", required=True)

@@ -50,6 +50,8 @@ class ServerSettings(_Section):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     jsonld_workers: int = Field(default=2, ge=0, le=64)  # processes for JSON-LD canonicalization; 0 = inline
+    log_format: Literal["text", "json"] = "text"  # json: one object per line with the request id
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("public_url")
     @classmethod

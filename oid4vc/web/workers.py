@@ -23,6 +23,7 @@ from aiohttp import web
 
 from oid4vc.clock import SystemClock
 from oid4vc.config import Settings
+from oid4vc.context import JsonFormatter
 from oid4vc.crypto.keystore import KeyRing
 
 __all__ = ["run_server", "run_workers"]
@@ -54,9 +55,17 @@ def run_server(settings: Settings, admin_token: str, *, reuse_port: bool = False
 
 
 def _worker_main(settings_json: str, admin_token: str, index: int) -> None:
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s w{index} %(name)s %(message)s")
+    settings = Settings.model_validate_json(settings_json)
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter()
+        if settings.server.log_format == "json"
+        else logging.Formatter(f"%(asctime)s %(levelname)s w{index} %(name)s %(message)s")
+    )
+    logging.getLogger().handlers[:] = [handler]
+    logging.getLogger().setLevel(settings.server.log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides; SIGTERM ends the worker cleanly
-    run_server(Settings.model_validate_json(settings_json), admin_token, reuse_port=True)
+    run_server(settings, admin_token, reuse_port=True)
 
 
 async def _prepare(settings: Settings) -> None:

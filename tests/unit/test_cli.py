@@ -43,3 +43,21 @@ def test_sign_refuses_a_schema_violation(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps(unsigned))
     result = _oid4vc("sign", "bad.json", "--data-dir", "d", cwd=tmp_path)
     assert result.returncode == 1 and "achievement.name" in result.stderr
+
+
+def test_json_logs_carry_the_request_id(tmp_path: Path) -> None:
+    import logging
+
+    from oid4vc.cli import configure_logging
+    from oid4vc.context import request_id
+
+    configure_logging("json", "INFO")
+    handler = logging.getLogger().handlers[0]
+    token = request_id.set("rid-7")
+    try:
+        record = logging.LogRecord("oid4vc.test", logging.INFO, __file__, 1, "offer created offer=%s", ("o1",), None)
+        line = json.loads(handler.format(record))
+    finally:
+        request_id.reset(token)
+        configure_logging("text", "WARNING")
+    assert line["message"] == "offer created offer=o1" and line["request_id"] == "rid-7" and line["level"] == "info"
