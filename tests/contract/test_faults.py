@@ -41,7 +41,8 @@ def _proof(key: SigningKey, aud: str, nonce: str) -> str:
     return f"{signing_input}.{b64url_encode(key.sign_bytes(signing_input.encode()))}"
 
 
-async def _flow(base: str, offer: dict[str, Any], outcome: dict[str, Any]) -> None:
+async def _flow(base: str, offer: dict[str, Any], outcome: dict[str, Any], progress: asyncio.Event | None = None,
+                tokens: list[int] | None = None) -> None:
     connector = aiohttp.TCPConnector(force_close=True)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=20)) as s:
         try:
@@ -52,6 +53,10 @@ async def _flow(base: str, offer: dict[str, Any], outcome: dict[str, Any]) -> No
                 if r.status != 200:
                     return
                 outcome["token"] = (await r.json())["access_token"]
+            if tokens is not None and progress is not None:
+                tokens.append(1)
+                if len(tokens) >= 20:
+                    progress.set()
             await asyncio.sleep(0.05)  # widen the window in which a kill lands mid-flow
             await _credential(s, base, outcome)
         except (TimeoutError, aiohttp.ClientError, json.JSONDecodeError):
@@ -94,11 +99,15 @@ async def test_sigkill_mid_issuance_loses_nothing_acknowledged_and_never_issues_
         victims = _children(served.proc.pid)
         assert len(victims) == 2
 
-        async def killer() -> None:
-            await asyncio.sleep(0.3)
+        progress, tokens = asyncio.Event(), list[int]()
+
+        async def killer() -> None:  # kill once the first tokens are out, while most flows are still running
+            await asyncio.wait_for(progress.wait(), timeout=30)
             os.kill(victims[0], signal.SIGKILL)
 
-        await asyncio.gather(killer(), *(_flow(base, o, out) for o, out in zip(offers, outcomes, strict=True)))
+        await asyncio.gather(
+            killer(), *(_flow(base, o, out, progress, tokens) for o, out in zip(offers, outcomes, strict=True))
+        )
         await asyncio.sleep(2.0)  # the supervisor restarts the killed worker
         assert len(_children(served.proc.pid)) == 2
         interrupted = 0
