@@ -276,7 +276,7 @@ class IssuerService:
     async def offer_by_reference(self, reference: str) -> JsonObject:
         """The offer object behind ``credential_offer_uri`` (§4.1.3), while it can still be redeemed."""
         offer = await self._redeemable_by_reference(reference)
-        log.info("offer fetched offer=%s", offer.id)
+        log.debug("offer fetched offer=%s", offer.id)
         self._emit("offer.fetched", offer.id)
         assert offer.pre_authorized_code is not None
         return credential_offer(offer, credential_issuer=self.issuer_url, pre_authorized_code=offer.pre_authorized_code)
@@ -312,7 +312,7 @@ class IssuerService:
                 reason=result.outcome.value,
             )
             raise error
-        log.info("token issued offer=%s", offer_id)
+        log.debug("token issued offer=%s", offer_id)
         self._emit("token.issued", offer_id)
         return token_response(access_token, expires_in=ttl)
 

@@ -30,6 +30,7 @@ from oid4vc.store.base import (
     TxCodeSpec,
 )
 from oid4vc.store.deferred import SqliteDeferred
+from oid4vc.store.outbox import SqliteOutbox
 from oid4vc.store.presentations import SqlitePresentations
 from oid4vc.store.redeem import decide_redeem
 from oid4vc.store.schema import migrations
@@ -58,7 +59,7 @@ def _dt(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred):
+class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, SqliteOutbox):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn: Any = _Statements(conn)
         self._write_lock = asyncio.Lock()
@@ -315,24 +316,35 @@ class _Rows:
         return self._rows
 
 
+def _run_statement(conn: sqlite3.Connection, sql: str, parameters: Any) -> tuple[list[Any], int]:
+    cursor = conn.execute(sql, parameters)
+    try:
+        return cursor.fetchall(), cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _run_many(conn: sqlite3.Connection, sql: str, parameters: Any) -> int:
+    cursor = conn.executemany(sql, parameters)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
 class _Statements:
+    """Each statement runs, is fetched and is closed in ONE hop to aiosqlite's thread (execute + fetch + close as
+    separate awaits cost three hops; the thread hand-off, not SQLite, dominates a small statement's cost)."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._inner = conn
 
     async def execute(self, sql: str, parameters: Any = ()) -> _Rows:
-        cursor = await self._inner.execute(sql, parameters)
-        try:
-            rows = list(await cursor.fetchall())
-            return _Rows(rows, cursor.rowcount)
-        finally:
-            await cursor.close()
+        rows, rowcount = await self._inner._execute(_run_statement, self._inner._conn, sql, parameters)
+        return _Rows(rows, rowcount)
 
     async def executemany(self, sql: str, parameters: Any) -> _Rows:
-        cursor = await self._inner.executemany(sql, parameters)
-        try:
-            return _Rows([], cursor.rowcount)
-        finally:
-            await cursor.close()
+        return _Rows([], await self._inner._execute(_run_many, self._inner._conn, sql, parameters))
 
     async def close(self) -> None:
         await self._inner.close()
