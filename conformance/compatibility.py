@@ -38,6 +38,23 @@ QUIRKS: dict[str, list[str]] = {
         "check `typ` or the KB-JWT `aud`; our test script checks those itself.",
     ],
     "jose": ["Used as an independent VC-JWT signature check (issuer key from the `kid` DID URL)."],
+    "@sphereon/oid4vci-client": [
+        "0.20.1 speaks draft 15: its credential request carries `credential_configuration_id` and a single `proof` "
+        "object, never the 1.0 `proofs`, so a 1.0 issuer refuses it (❌ rows). Offer (by value and by reference), "
+        "metadata, token request with `tx_code` and the Nonce Endpoint all work; rows marked "
+        "`[harness: proof->proofs]` rewrite only that one parameter on the wire and then pass for every format.",
+        "Installs only with an npm `overrides` entry: it pins `@sphereon/ssi-types@0.36.1-next.159`, which the "
+        "registry lacks; the harness substitutes 0.37.1.",
+        "The transaction code is the `pin` option; it sends it as both `tx_code` and the draft `user_pin`. One proof "
+        "per request (no batch); proof JWT `iat` is backdated by 60 s and carries `exp`.",
+        "Uses cross-fetch (node-fetch), not the global `fetch`, and has no fetch callback; accepts `http` URLs.",
+    ],
+    "@sphereon/oid4vci-client@0.16.0": [
+        "The newest release whose exact dependency pins all exist in the registry (0.17.0 to 0.20.1 pin "
+        "`@sphereon/ssi-types` pre-releases that are missing). It speaks draft 13: `format` + "
+        "`credential_definition` + `proof` with no `credential_configuration_id`, never calls the Nonce Endpoint "
+        "(its proof JWT has no `nonce`), and refuses `dc+sd-jwt` before sending anything.",
+    ],
 }
 
 

@@ -3,7 +3,8 @@
 - exactly one of ``credential_identifier`` / ``credential_configuration_id`` (§8.2);
 - ``proofs`` holds exactly one proof type with a non-empty array, MUST be present when the configuration has
   ``proof_types_supported`` (§8.2), and has at most ``batch_size`` entries (§12.2.4 ``batch_credential_issuance``);
-- the draft-era singular ``proof`` is refused (1.0 Final has ``proofs`` only);
+- unknown parameters are ignored (§8.2), the draft-era singular ``proof`` included: without ``proofs`` the request
+  has no key proof (``invalid_proof``, with a hint);
 - ``credential_response_encryption`` is refused with ``invalid_encryption_parameters`` (not advertised, §10).
 """
 
@@ -54,8 +55,6 @@ def validate_credential_request(
     granted_configurations: tuple[str, ...],
     batch_size: int,
 ) -> ValidCredentialRequest:
-    if "proof" in body:
-        raise InvalidCredentialRequestError("use proofs (OpenID4VCI 1.0), not the draft proof parameter")
     request = parse_message(CredentialRequest, body, error=InvalidCredentialRequestError)
     if request.credential_response_encryption is not None:
         raise InvalidEncryptionParametersError("credential response encryption is not supported by this issuer")
@@ -73,7 +72,10 @@ def validate_credential_request(
         raise InvalidCredentialRequestError("the access token does not cover this credential_configuration_id")
     proofs = request.proofs
     if proofs is None:
-        raise InvalidProofError("proofs is required for this credential configuration")
+        # §8.2: unknown parameters are ignored -- the draft-era `proof` included -- so a request without `proofs`
+        # lacks its key proof (§8.3.1.2 invalid_proof); say what to send instead.
+        hint = "; the draft proof parameter is not part of OpenID4VCI 1.0, send proofs" if "proof" in body else ""
+        raise InvalidProofError("proofs is required for this credential configuration" + hint)
     if len(proofs) != 1:
         raise InvalidCredentialRequestError("proofs must contain exactly one proof type")
     proof_type, items = next(iter(proofs.items()))

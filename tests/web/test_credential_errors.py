@@ -115,12 +115,16 @@ async def test_missing_proofs_is_invalid_proof(client: AppClient) -> None:
     token, _ = await get_token(client)
     resp = await credential_request(client, token, {"credential_configuration_id": CONFIG})
     assert await _error(resp) == (400, "invalid_proof")
+    # the draft `proof` parameter is unknown in 1.0 and ignored (§8.2): still no key proof, with a hint
+    resp = await credential_request(client, token, {"credential_configuration_id": CONFIG,
+                                                     "proof": {"proof_type": "jwt", "jwt": "x"}})
+    body = await resp.json()
+    assert (resp.status, body["error"]) == (400, "invalid_proof") and "proofs" in body["error_description"]
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        {"credential_configuration_id": CONFIG, "proof": {"proof_type": "jwt", "jwt": "x"}},
         {"proofs": {"jwt": ["x"]}},
         {"credential_configuration_id": CONFIG, "credential_identifier": "a", "proofs": {"jwt": ["x"]}},
         {"credential_configuration_id": CONFIG, "proofs": {"jwt": []}},
