@@ -11,7 +11,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVar
 
 if TYPE_CHECKING:
     from conformance.suite.context import SuiteContext
@@ -21,6 +23,7 @@ __all__ = [
     "CheckFailed",
     "CheckFunction",
     "CheckModule",
+    "ContextT",
     "Level",
     "Outcome",
     "Report",
@@ -73,26 +76,30 @@ class CheckFailed(Exception):
     """Raised inside a check to fail it with a message (for checks with several conditions)."""
 
 
-CheckFunction = Callable[["SuiteContext"], Awaitable[Outcome]]
+# The context a check runs with: the issuer suite's ``SuiteContext`` unless a module says otherwise
+# (the verifier checks take ``conformance.suite.vp_context.VerifierContext``).
+ContextT = TypeVar("ContextT", default="SuiteContext")
+CheckFunction = Callable[[ContextT], Awaitable[Outcome]]
 
 
 @dataclass(frozen=True, slots=True)
-class Check:
+class Check(Generic[ContextT]):
     id: str
     module: str
     section: str
     level: Level
     description: str
-    run: CheckFunction
-    per_configuration: bool = False  # run once per credential configuration under test: id[config_id]
+    run: CheckFunction[ContextT]
+    # run once per credential configuration (issuer) or presentation format (verifier) under test: id[name]
+    per_configuration: bool = False
 
 
 @dataclass(slots=True)
-class CheckModule:
+class CheckModule(Generic[ContextT]):
     """A named, ordered group of checks; ``@MODULE.check(...)`` registers one."""
 
     name: str
-    checks: list[Check] = field(default_factory=list)
+    checks: list[Check[ContextT]] = field(default_factory=list)
 
     def check(
         self,
@@ -102,8 +109,8 @@ class CheckModule:
         level: Level,
         description: str,
         per_configuration: bool = False,
-    ) -> Callable[[CheckFunction], CheckFunction]:
-        def register(function: CheckFunction) -> CheckFunction:
+    ) -> Callable[[CheckFunction[ContextT]], CheckFunction[ContextT]]:
+        def register(function: CheckFunction[ContextT]) -> CheckFunction[ContextT]:
             if any(c.id == check_id for c in self.checks):
                 raise ValueError(f"duplicate check id {check_id}")
             self.checks.append(
@@ -113,7 +120,7 @@ class CheckModule:
 
         return register
 
-    def __iter__(self) -> Iterator[Check]:
+    def __iter__(self) -> Iterator[Check[ContextT]]:
         return iter(self.checks)
 
 
@@ -152,6 +159,7 @@ class Report:
     duration_s: float = 0.0
     results: list[Result] = field(default_factory=list)
     suite: str = "oid4vc conformance suite (OpenID4VCI 1.0 issuer)"
+    role: str = "issuer"  # "issuer" or "verifier": what was tested
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -177,6 +185,7 @@ class Report:
     def to_json(self) -> JsonObject:
         return {
             "suite": self.suite,
+            "role": self.role,
             "target": self.target,
             "started_at": self.started_at,
             "duration_s": round(self.duration_s, 2),

@@ -26,6 +26,8 @@ __all__ = [
     "KeyForm",
     "b64url_decode",
     "b64url_encode",
+    "base58btc_decode",
+    "base58btc_encode",
     "compact_jwt",
     "decode_jwt",
     "jwk_from_did",
@@ -71,6 +73,16 @@ def _b58decode(text: str) -> bytes:
         n = n * 58 + _B58.index(char)
     body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
     return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def base58btc_encode(data: bytes) -> str:
+    """Base58 (Bitcoin alphabet), as in multibase ``z`` values."""
+    return _b58encode(data)
+
+
+def base58btc_decode(text: str) -> bytes:
+    """Raises ValueError for a character outside the alphabet."""
+    return _b58decode(text)
 
 
 def jwk_thumbprint(jwk: JsonObject) -> str:
@@ -123,6 +135,18 @@ class HolderKey:
         if alg in ("EdDSA", "Ed25519"):
             return cls(ed25519.Ed25519PrivateKey.generate())
         raise ValueError(f"the suite cannot sign with {alg}")
+
+    @classmethod
+    def from_jwk(cls, jwk: JsonObject) -> HolderKey:
+        """A holder key from a private JWK (EC P-256 or OKP Ed25519, with ``d``). Raises ValueError."""
+        d = jwk.get("d")
+        if not isinstance(d, str):
+            raise ValueError("the holder key JWK has no private member d")
+        if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
+            return cls(ec.derive_private_key(int.from_bytes(b64url_decode(d), "big"), ec.SECP256R1()))
+        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+            return cls(ed25519.Ed25519PrivateKey.from_private_bytes(b64url_decode(d)))
+        raise ValueError("the suite signs with EC P-256 or Ed25519 holder keys only")
 
     @property
     def alg(self) -> str:

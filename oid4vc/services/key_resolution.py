@@ -16,7 +16,7 @@ from oid4vc.jose import Jwk
 __all__ = ["KeyResolutionError", "KeyResolver"]
 
 
-class KeyResolutionError(Exception):
+class KeyResolutionError(LookupError):
     """The key could not be resolved; the message is safe to show."""
 
 

@@ -299,3 +299,20 @@ async def test_open_badge_preset_with_issuer_list_and_age(client: AppClient, clo
         "/admin/presentations", json={"preset": {"preset": "open_badge", "max_age_days": 0}}, headers=ADMIN
     )
     assert bad.status == 400
+
+
+async def test_unresolvable_issuer_key_is_a_rejection_not_a_500(client: AppClient) -> None:
+    """Regression (found by the conformance suite): a VC-JWT whose issuer DID cannot be resolved is refused."""
+    issuer = holder_key()
+    did = "did:web:unresolvable.invalid"
+    holder = holder_key()
+    holder_did = did_jwk_from_jwk(holder.public_jwk)
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2",
+                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+          "type": ["VerifiableCredential", "OpenBadgeCredential"], "issuer": {"id": did, "type": ["Profile"]},
+          "credentialSubject": {"id": holder_did}, "iss": did, "sub": holder_did, "id": "urn:uuid:x"}
+    credential = issuer.sign({"typ": "JWT", "kid": f"{did}#k1"}, vc)
+    created = await create(client, dcql("jwt_vc_json"))
+    request = await fetch_request(client, created["request_uri"])
+    resp = await post_response(client, request, {"badge": [vp_jwt(credential, holder, holder_did, request)]})
+    await _rejected(client, created, resp, "")
