@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -338,13 +338,15 @@ class _Statements:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._inner = conn
+        # aiosqlite's own queue to its thread (untyped, private); one call = one hop
+        self._in_thread: Callable[..., Awaitable[Any]] = conn._execute
 
     async def execute(self, sql: str, parameters: Any = ()) -> _Rows:
-        rows, rowcount = await self._inner._execute(_run_statement, self._inner._conn, sql, parameters)
+        rows, rowcount = await self._in_thread(_run_statement, self._inner._conn, sql, parameters)
         return _Rows(rows, rowcount)
 
     async def executemany(self, sql: str, parameters: Any) -> _Rows:
-        return _Rows([], await self._inner._execute(_run_many, self._inner._conn, sql, parameters))
+        return _Rows([], await self._in_thread(_run_many, self._inner._conn, sql, parameters))
 
     async def close(self) -> None:
         await self._inner.close()
