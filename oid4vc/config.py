@@ -7,6 +7,7 @@ Secrets (the admin token, database URLs with passwords) belong in the environmen
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -15,10 +16,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oid4vc.webhooks.retry import DEFAULT_SCHEDULE
+from oid4vc.webhooks.signature import secret_key
+from oid4vc.webhooks.targets import EVENT_FILTER, check_url, check_url_syntax
+
 __all__ = [
     "AdminSettings",
     "ConfigError",
     "CredentialConfigurationSettings",
+    "EventsSettings",
     "IssuanceSettings",
     "IssuerSettings",
     "ServerSettings",
@@ -26,6 +32,7 @@ __all__ = [
     "StatusSettings",
     "StoreSettings",
     "VerifierSettings",
+    "WebhookSettings",
     "default_credential_configurations",
     "load_settings",
 ]
@@ -164,6 +171,62 @@ class CredentialConfigurationSettings(_Section):
         return self
 
 
+class EventsSettings(_Section):
+    """The event outbox, webhook delivery and the admin event stream (docs/events.md). The outbox is on when a
+    ``[[webhooks]]`` entry exists or ``outbox = true``; then every event is stored before the request that produced it
+    is answered. Off, no event touches the store (the admin stream is then live only)."""
+
+    outbox: bool = False  # store events even without [[webhooks]]: Last-Event-ID resume, per-offer webhooks
+    retention: int = Field(default=7 * 24 * 3600, ge=3600)  # seconds an event is kept once its deliveries are done
+    retry_schedule: tuple[float, ...] = Field(default=DEFAULT_SCHEDULE, min_length=1, max_length=20)
+    timeout: float = Field(default=10.0, gt=0, le=60)  # seconds a receiver has to answer
+    concurrency: int = Field(default=16, ge=1, le=256)  # deliveries in flight per process
+    poll_interval: float = Field(default=1.0, gt=0, le=60)  # seconds between looks for due deliveries
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _delays(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 <= d <= 7 * 86400 for d in v):
+            raise ValueError("retry delays are seconds between 0 and 604800")
+        return v
+
+
+class WebhookSettings(_Section):
+    """One configured webhook receiver (a ``[[webhooks]]`` table): every event whose type matches ``events``."""
+
+    url: str
+    secret: str | None = Field(default=None, repr=False)  # or secret_env: the name of an environment variable
+    secret_env: str | None = None
+    events: list[str] = Field(default_factory=list)  # "credential.issued", "credential.*", "*"; empty = every event
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")  # names its deliveries; default from url
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return check_url_syntax(v)
+
+    @field_validator("events")
+    @classmethod
+    def _filters(cls, v: list[str]) -> list[str]:
+        bad = [f for f in v if not EVENT_FILTER.match(f)]
+        if bad:
+            raise ValueError("events: each is an event type, a prefix ending in .*, or *")
+        return v
+
+    @model_validator(mode="after")
+    def _secret(self) -> WebhookSettings:
+        if self.secret is None:
+            named = f"set secret, or the environment variable {self.secret_env}"
+            raise ValueError(named if self.secret_env else "secret is required")
+        secret_key(self.secret)
+        return self
+
+    @property
+    def target_id(self) -> str:
+        """Stable across restarts while the URL stays (pending deliveries follow it)."""
+        return self.id or "cfg-" + hashlib.sha256(self.url.encode()).hexdigest()[:16]
+
+
 def default_credential_configurations() -> dict[str, CredentialConfigurationSettings]:
     """The dev default: an Open Badge in the formats this build can sign."""
     return {
@@ -201,6 +264,8 @@ class Settings(BaseModel):
     issuance: IssuanceSettings = IssuanceSettings()
     status: StatusSettings = StatusSettings()
     verifier: VerifierSettings = VerifierSettings()
+    events: EventsSettings = EventsSettings()
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
     credential_configurations: dict[str, CredentialConfigurationSettings] = Field(
         default_factory=default_credential_configurations
     )
@@ -209,10 +274,18 @@ class Settings(BaseModel):
     def public_url(self) -> str:
         return self.server.public_url or f"http://{self.server.host}:{self.server.port}"
 
+    @property
+    def outbox_enabled(self) -> bool:
+        return self.events.outbox or bool(self.webhooks)
+
     @model_validator(mode="after")
     def _checks(self) -> Settings:
         if not self.credential_configurations:
             raise ValueError("at least one credential configuration is required")
+        for hook in self.webhooks:
+            check_url(hook.url, allow_http=self.server.dev_mode)
+        if len({hook.target_id for hook in self.webhooks}) != len(self.webhooks):
+            raise ValueError("webhooks: two entries have the same id (or url)")
         url = self.server.public_url
         if url and url.startswith("http://") and not self.server.dev_mode:
             raise ValueError("server.public_url must be https unless server.dev_mode = true (OpenID4VCI 1.0 §12.2.1)")
@@ -232,6 +305,22 @@ def _env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str
     return out
 
 
+def _webhook_secrets(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Each ``[[webhooks]]`` entry's ``secret_env`` names the environment variable holding its secret."""
+    hooks = data.get("webhooks")
+    if not isinstance(hooks, list):
+        return data
+    resolved: list[Any] = []
+    for hook in hooks:
+        if isinstance(hook, dict) and hook.get("secret_env") is not None:
+            if hook.get("secret") is not None:
+                raise ConfigError("webhooks: give secret or secret_env, not both")
+            value = environ.get(str(hook["secret_env"]))
+            hook = {**hook, "secret": value} if value else hook
+        resolved.append(hook)
+    return {**data, "webhooks": resolved}
+
+
 def load_settings(
     path: str | Path | None = None,
     *,
@@ -245,7 +334,9 @@ def load_settings(
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from exc
-    data = _env_overrides(data, os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    data = _env_overrides(data, env)
+    data = _webhook_secrets(data, env)
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
     try:

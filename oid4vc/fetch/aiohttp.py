@@ -1,4 +1,5 @@
-"""``Fetcher`` over the aiohttp client (the only home of aiohttp's client), guarded against SSRF and size bombs.
+"""``Fetcher`` and ``Poster`` over the aiohttp client (the only home of aiohttp's client), guarded against SSRF and
+size bombs.
 
 - https only, unless ``allow_http`` (dev mode);
 - every address a host name resolves to must be public (no loopback, private, link-local, multicast, reserved,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +21,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-from oid4vc.fetch.base import Fetched, FetchError
+from oid4vc.fetch.base import Fetched, FetchError, Posted
 
 __all__ = ["GuardedFetcher", "is_public_address"]
 
@@ -116,6 +118,17 @@ class GuardedFetcher:
             raise
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise FetchError(f"could not fetch from {host}: {type(exc).__name__}") from None
+
+    async def post(self, url: str, body: bytes, *, headers: Mapping[str, str]) -> Posted:
+        """POST under the same guard; the answer's body is read up to the size cap and dropped."""
+        self._check_url(url)
+        host = urlsplit(url).hostname
+        try:
+            async with self._client().post(url, data=body, headers=dict(headers), allow_redirects=False) as resp:
+                await resp.content.read(self._max_bytes)
+                return Posted(resp.status, dict(resp.headers))
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise FetchError(f"no answer from {host}: {type(exc).__name__}") from None
 
     async def close(self) -> None:
         if self._session is not None:

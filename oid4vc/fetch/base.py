@@ -1,6 +1,6 @@
 """The outbound fetch port (STYLE rule 10). Every fetch of someone else's document -- did:web DID documents,
 status lists, JWKS, request objects -- goes through it, so https-only, timeouts, size caps and the private-address
-guard are enforced in one place.
+guard are enforced in one place. ``Poster`` is the same guard for the one kind of outbound POST: webhook deliveries.
 
 ``FakeFetcher`` serves a dict of URL -> document for tests (and for offline verification of known documents).
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["FakeFetcher", "FetchError", "Fetched", "Fetcher"]
+__all__ = ["FakeFetcher", "FetchError", "Fetched", "Fetcher", "Posted", "Poster"]
 
 
 class FetchError(Exception):
@@ -37,6 +37,19 @@ class Fetched:
 class Fetcher(Protocol):
     async def get(self, url: str, *, accept: str = "application/json", max_bytes: int | None = None) -> Fetched:
         """GET ``url``; raises FetchError for refused URLs, network errors, non-2xx answers and oversize bodies."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Poster(Protocol):
+    async def post(self, url: str, body: bytes, *, headers: Mapping[str, str]) -> Posted:
+        """POST ``body``; the receiver's answer whatever its status (redirects are not followed). Raises FetchError
+        for refused URLs and when no answer came (refused, reset, timeout)."""
         ...
 
 

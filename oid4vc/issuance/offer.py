@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oid4vc.jose import JsonObject
 from oid4vc.store.base import OfferRecord, TxCodeSpec
+from oid4vc.webhooks.targets import WebhookInput
 
 __all__ = ["OFFER_SCHEME", "OfferApproval", "OfferCreate", "TxCodeInput", "credential_offer", "offer_uri"]
 
@@ -44,6 +45,7 @@ class OfferCreate(BaseModel):
     by_reference: bool = True
     expires_in: int | None = Field(default=None, ge=30)
     approval_required: bool = False  # deferred issuance (§9): credentials wait for POST /admin/offers/{id}/approve
+    webhook: WebhookInput | None = None  # a receiver for this offer's events (docs/events.md)
 
     @model_validator(mode="after")
     def _one_way_to_name_configs(self) -> OfferCreate:

@@ -41,6 +41,7 @@ from oid4vc.jose import JsonObject, Jwk, is_private_jwk, jwk_thumbprint, public_
 from oid4vc.oauth2.jar import check_request_uri, sign_request_object
 from oid4vc.presentation.client_id import VerifierIdentity, check_response_uri
 from oid4vc.presentation.dcql import FORMAT_DC_SD_JWT, FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, DcqlQuery
+from oid4vc.webhooks.targets import WebhookInput
 
 __all__ = [
     "DEFAULT_AUTHORIZATION_ENDPOINT",
@@ -273,3 +274,4 @@ class PresentationCreate(BaseModel):
     response_mode: ResponseMode | None = None
     request_uri_method: RequestUriMethod | None = None
     expires_in: int | None = Field(default=None, ge=30, le=86400)
+    webhook: WebhookInput | None = None  # a receiver for this request's events (docs/events.md)

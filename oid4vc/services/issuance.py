@@ -100,8 +100,8 @@ class IssuerService:
     events: EventBus = field(default_factory=EventBus)
     status: StatusService | None = None  # None: credentials carry no status entry
 
-    def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
-        self.events.emit(Event(type_, self.clock.now(), data, subject_id))
+    async def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
+        await self.events.publish(Event(type_, self.clock.now(), data, subject_id))
 
     @property
     def issuer_url(self) -> str:
@@ -204,8 +204,10 @@ class IssuerService:
             approval_required=request.approval_required
             or any(self.settings.credential_configurations[c].deferred for c in request.configuration_ids),
         )
+        if request.webhook is not None:
+            await self.events.watch(offer.id, request.webhook)  # first, so that it receives offer.created
         await self.store.create_offer(offer)
-        self._emit(
+        await self._emit(
             "offer.created",
             offer.id,
             credential_configuration_ids=list(offer.credential_configuration_ids),
@@ -258,7 +260,7 @@ class IssuerService:
         if approved is None:
             raise NotFoundError("no such offer")
         log.info("offer approved offer=%s subject_replaced=%s", offer.id, subject is not None)
-        self._emit("offer.approved", offer.id, subject_replaced=subject is not None)
+        await self._emit("offer.approved", offer.id, subject_replaced=subject is not None)
         return approved
 
     async def _redeemable_by_reference(self, reference: str) -> OfferRecord:
@@ -277,7 +279,7 @@ class IssuerService:
         """The offer object behind ``credential_offer_uri`` (§4.1.3), while it can still be redeemed."""
         offer = await self._redeemable_by_reference(reference)
         log.debug("offer fetched offer=%s", offer.id)
-        self._emit("offer.fetched", offer.id)
+        await self._emit("offer.fetched", offer.id)
         assert offer.pre_authorized_code is not None
         return credential_offer(offer, credential_issuer=self.issuer_url, pre_authorized_code=offer.pre_authorized_code)
 
@@ -287,7 +289,9 @@ class IssuerService:
         try:
             request = parse_token_request(form)
         except ProtocolError as exc:
-            self._emit("token.failed", None, error=exc.error, error_description=exc.description, reason="malformed")
+            await self._emit(
+                "token.failed", None, error=exc.error, error_description=exc.description, reason="malformed"
+            )
             raise
         code = request.pre_authorized_code or ""
         now = self.clock.now()
@@ -304,7 +308,7 @@ class IssuerService:
         if result.outcome is not RedeemOutcome.REDEEMED:
             log.info("token refused offer=%s reason=%s", offer_id, result.outcome.value)
             error = error_for(result)
-            self._emit(
+            await self._emit(
                 "token.failed",
                 result.offer.id if result.offer else None,
                 error=error.error,
@@ -313,7 +317,7 @@ class IssuerService:
             )
             raise error
         log.debug("token issued offer=%s", offer_id)
-        self._emit("token.issued", offer_id)
+        await self._emit("token.issued", offer_id)
         return token_response(access_token, expires_in=ttl)
 
     async def new_nonce(self) -> str:
@@ -341,7 +345,7 @@ class IssuerService:
             return await self._credential(token, body)
         except ProtocolError as exc:
             config_id = body.get("credential_configuration_id") if isinstance(body, dict) else None
-            self._emit(
+            await self._emit(
                 "credential.failed",
                 token.offer_id,
                 error=exc.error,
@@ -399,7 +403,7 @@ class IssuerService:
         if not await self.store.record_deferral(transaction, token_expires_at=expires):
             raise CredentialRequestDeniedError("credentials for this configuration were already requested")
         log.info("credential deferred offer=%s config=%s count=%d", offer.id, config_id, len(holders))
-        self._emit("credential.deferred", offer.id, credential_configuration_id=config_id, count=len(holders))
+        await self._emit("credential.deferred", offer.id, credential_configuration_id=config_id, count=len(holders))
         return CredentialResponse(
             deferred_response(transaction_id, interval=self.settings.issuance.deferred_interval), deferred=True
         )
@@ -424,8 +428,8 @@ class IssuerService:
             )
             return CredentialResponse(body_out)
         except ProtocolError as exc:
-            self._emit("credential.failed", token.offer_id, error=exc.error, error_description=exc.description,
-                       deferred=True)
+            await self._emit("credential.failed", token.offer_id, error=exc.error, error_description=exc.description,
+                             deferred=True)
             raise
 
     async def _deliver(
@@ -445,7 +449,7 @@ class IssuerService:
         if not await record(records):
             raise lost
         for rec in records:
-            self._emit(
+            await self._emit(
                 "credential.issued",
                 offer.id,
                 credential_id=rec.id,

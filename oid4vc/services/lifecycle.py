@@ -51,8 +51,8 @@ class LifecycleService:
     clock: Clock
     events: EventBus
 
-    def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
-        self.events.emit(Event(type_, self.clock.now(), data, subject_id))
+    async def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
+        await self.events.publish(Event(type_, self.clock.now(), data, subject_id))
 
     async def credential(self, credential_id: str) -> tuple[IssuedCredentialRecord, list[CredentialStatusEvent]]:
         record = await self.store.get_credential(credential_id)
@@ -86,7 +86,7 @@ class LifecycleService:
             raise ConflictError(f"cannot {action.value}: {_REFUSALS[change.outcome]} ({current})")
         record = change.credential
         log.info("credential %s credential=%s offer=%s actor=%s", _EVENT[action], record.id, record.offer_id, actor)
-        self._emit(
+        await self._emit(
             f"credential.{_EVENT[action]}",
             record.offer_id,
             credential_id=record.id,
@@ -106,7 +106,7 @@ class LifecycleService:
         if not ids:
             raise InvalidNotificationIdError("the notification_id is unknown for this access token")
         log.info("notification offer=%s event=%s credentials=%d", token.offer_id, notification.event, len(ids))
-        self._emit(
+        await self._emit(
             "notification.received",
             token.offer_id,
             event=notification.event,

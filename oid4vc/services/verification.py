@@ -96,8 +96,8 @@ class VerifierService:
     def public_url(self) -> str:
         return self.settings.public_url
 
-    def _emit(self, type_: str, subject_id: str, **data: Any) -> None:
-        self.events.emit(Event(type_, self.clock.now(), data, subject_id))
+    async def _emit(self, type_: str, subject_id: str, **data: Any) -> None:
+        await self.events.publish(Event(type_, self.clock.now(), data, subject_id))
 
     def _authorization_request(self, record: PresentationRecord) -> AuthorizationRequest:
         req = record.request
@@ -145,8 +145,10 @@ class VerifierService:
             encryption_jwk=enc_key,
             redirect_uri_template=self.settings.verifier.redirect_uri_template,
         )
+        if body.webhook is not None:
+            await self.events.watch(presentation_id, body.webhook)  # first, so that it receives presentation.created
         await self.store.create_presentation(record)
-        self._emit(
+        await self._emit(
             "presentation.created",
             presentation_id,
             response_mode=mode,
@@ -185,7 +187,7 @@ class VerifierService:
         wallet_nonce = parse_request_uri_post(form).wallet_nonce if form is not None else None
         request = self._authorization_request(record)
         lifetime = record.expires_at - self.clock.now()
-        self._emit("presentation.request_fetched", presentation_id, method="POST" if form is not None else "GET")
+        await self._emit("presentation.request_fetched", presentation_id, method="POST" if form is not None else "GET")
         return request.sign(self.signer.signer, now=self.clock.now(), lifetime=lifetime, wallet_nonce=wallet_nonce)
 
     # -- wallet: response -------------------------------------------------------------------------------
@@ -242,7 +244,7 @@ class VerifierService:
         )
         if not done:
             raise InvalidRequestError("this presentation request was already answered or has expired")
-        self._emit(f"presentation.{status.value}", record.id, error=result.get("error"))
+        await self._emit(f"presentation.{status.value}", record.id, error=result.get("error"))
         log.info("presentation %s presentation=%s reason=%s", status.value, record.id, result.get("error"))
 
     async def _conclude(

@@ -11,12 +11,15 @@ Every adapter runs the same contract suite (tests/contract). The atomic operatio
   version and writes the audit row in one transaction (Bitstring Status List v1.0, Token Status List -14).
 - ``record_deferral`` / ``complete_deferred``: a deferred issuance claims (token, configuration) like an issuance,
   and its ``transaction_id`` delivers once (OpenID4VCI 1.0 §9).
+- ``record_event`` stores an event with its webhook deliveries in one transaction; ``events_after`` reads them in an
+  order no later commit can change; ``claim_deliveries`` hands each due delivery to one claimer at a time
+  (``OutboxStore``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -25,15 +28,22 @@ from oid4vc.jose import JsonObject
 
 __all__ = [
     "AccessTokenRecord",
+    "ClaimedDelivery",
     "CredentialState",
     "CredentialStatusEvent",
     "DeferredTransaction",
+    "DeliveryAttempt",
+    "DeliveryRecord",
+    "DeliveryState",
+    "EventRecord",
+    "FinishedAttempt",
     "HolderKey",
     "IssuedCredentialRecord",
     "LifecycleStore",
     "NewStatusList",
     "OfferRecord",
     "OfferState",
+    "OutboxStore",
     "PresentationRecord",
     "PresentationStatus",
     "PresentationStore",
@@ -49,6 +59,7 @@ __all__ = [
     "Store",
     "StoreUnavailableError",
     "TxCodeSpec",
+    "WebhookTarget",
 ]
 
 
@@ -377,7 +388,129 @@ class LifecycleStore(Protocol):
         ...
 
 
-class Store(PresentationStore, LifecycleStore, Protocol):
+# -- events: the durable outbox and webhook deliveries -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A stored event (``services.events.Event`` at rest)."""
+
+    id: str
+    type: str
+    at: datetime
+    subject_id: str | None
+    request_id: str
+    data: JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """A receiver registered for one object's events (an offer or a presentation request: ``subject_id``)."""
+
+    id: str
+    subject_id: str
+    url: str
+    secret: str = field(repr=False)
+    created_at: datetime
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # given up: retries exhausted, 410 Gone, or the target is no longer configured
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    attempt: int
+    at: datetime
+    status: int | None  # the receiver's HTTP status; None when it did not answer
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """One attempt to make, held by ``claim`` until the lease ends. ``target`` is None for a configured target
+    (``[[webhooks]]``, looked up by ``target_id``)."""
+
+    event: EventRecord
+    target_id: str
+    attempt: int  # 1 for the first
+    claim: str
+    target: WebhookTarget | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedAttempt:
+    """The outcome of one claimed attempt: ``state`` next (PENDING: due again at ``next_attempt_at``)."""
+
+    event_id: str
+    target_id: str
+    claim: str
+    attempt: DeliveryAttempt
+    state: DeliveryState
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    event_id: str
+    target_id: str
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    history: tuple[DeliveryAttempt, ...] = ()
+
+
+class OutboxStore(Protocol):
+    async def add_webhook_target(self, target: WebhookTarget) -> None: ...
+
+    async def record_events(self, events: Sequence[tuple[EventRecord, Sequence[str]]], *, now: datetime) -> None:
+        """Atomically store each event with one pending delivery, due at ``now``, for each of its target ids
+        (configured targets) and for each webhook target registered for its ``subject_id``. All or nothing."""
+        ...
+
+    async def claim_deliveries(
+        self, *, now: datetime, lease_until: datetime, limit: int, claim: str
+    ) -> list[ClaimedDelivery]:
+        """Atomically take up to ``limit`` pending deliveries due at ``now``, oldest first: count an attempt, tag them
+        with ``claim`` and make them due again only at ``lease_until`` (so a claimer that dies is replaced then).
+        While a lease runs, no other caller gets the delivery."""
+        ...
+
+    async def finish_deliveries(self, finished: Sequence[FinishedAttempt]) -> list[bool]:
+        """For each: record the attempt and move the delivery to its next state, only while its claim still holds it
+        (False, with nothing written for it, otherwise). One transaction."""
+        ...
+
+    async def get_event(self, event_id: str) -> EventRecord | None: ...
+
+    async def events_after(self, event_id: str | None, *, limit: int) -> list[EventRecord] | None:
+        """Up to ``limit`` events stored after ``event_id`` (from the oldest kept when None), in the store's order;
+        None when ``event_id`` is unknown (never stored, or purged). The order is final: an event not yet returned
+        can never be placed before one already returned, so a reader that follows the last id it saw misses none,
+        whatever the processes writing concurrently."""
+        ...
+
+    async def last_event_id(self) -> str | None:
+        """The newest event ``events_after`` can return (None when there is none): where a live reader starts."""
+        ...
+
+    async def event_deliveries(self, event_id: str) -> list[DeliveryRecord]:
+        """The deliveries of one event, each with its attempts."""
+        ...
+
+    async def purge_events(self, *, before: datetime) -> int:
+        """Retention: delete events older than ``before`` none of whose deliveries is pending (with their deliveries
+        and attempts), and webhook targets whose object is gone. Returns how many events were deleted."""
+        ...
+
+
+class Store(PresentationStore, LifecycleStore, OutboxStore, Protocol):
     async def create_offer(self, offer: OfferRecord) -> None: ...
 
     async def get_offer(self, offer_id: str) -> OfferRecord | None: ...

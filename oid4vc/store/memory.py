@@ -21,6 +21,7 @@ from oid4vc.store.base import (
     StatusListRecord,
 )
 from oid4vc.store.deferred import MemoryDeferred
+from oid4vc.store.outbox import MemoryOutbox
 from oid4vc.store.presentations import MemoryPresentations
 from oid4vc.store.redeem import decide_redeem
 from oid4vc.store.status_lists import MemoryStatusLists
@@ -28,7 +29,7 @@ from oid4vc.store.status_lists import MemoryStatusLists
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred):
+class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred, MemoryOutbox):
     def __init__(self) -> None:
         self._offers: dict[str, OfferRecord] = {}
         self._by_code: dict[str, str] = {}

@@ -43,6 +43,7 @@ from oid4vc.store.base import (
     TxCodeSpec,
 )
 from oid4vc.store.deferred import PostgresDeferred
+from oid4vc.store.outbox import PostgresOutbox
 from oid4vc.store.presentations import PostgresPresentations
 from oid4vc.store.redeem import decide_redeem
 from oid4vc.store.schema import migrations
@@ -132,7 +133,7 @@ def _number(found: dict[str, str], key: str, kind: Callable[[str], _N], default:
         raise ValueError(f"store URL: {key} must be a number") from None
 
 
-class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred):
+class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred, PostgresOutbox):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 

@@ -3,7 +3,8 @@
 ``POST /admin/offers`` -> 201 with the offer link, optional tx_code (shown once) and QR URLs;
 ``GET /admin/offers/{id}`` -> the offer's state and the ids of the credentials issued from it;
 ``POST /admin/offers/{id}/approve`` -> releases an offer that requires approval (deferred issuance);
-issued credentials (status changes, audit trail): ``web.admin_credentials``;
+issued credentials (status changes, audit trail): ``web.admin_credentials``; the event stream and event detail
+with webhook deliveries: ``web.events``;
 ``GET /admin/openapi.json`` -> the OpenAPI 3.1 description of all of it (``web.openapi``), served without the token:
 it holds no secret, and tooling can read it.
 """
@@ -21,7 +22,7 @@ from oid4vc.issuance.offer import OfferApproval, OfferCreate
 from oid4vc.model import describe_validation_error
 from oid4vc.services.issuance import CreatedOffer
 from oid4vc.store.base import OfferRecord
-from oid4vc.web import admin_credentials, verifier
+from oid4vc.web import admin_credentials, events, verifier
 from oid4vc.web.admin_credentials import read_optional_json
 from oid4vc.web.keys import admin_token_key, issuer_key, settings_key
 from oid4vc.web.openapi import admin_openapi
@@ -109,5 +110,6 @@ def admin_app() -> web.Application:
     app.add_routes([web.post("/offers/{offer_id}/approve", approve_offer)])
     app.add_routes(admin_credentials.routes())
     app.add_routes(verifier.admin_routes())
+    app.add_routes(events.admin_routes())
     app.add_routes([web.get("/openapi.json", openapi_document)])
     return app

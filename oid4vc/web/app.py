@@ -25,6 +25,7 @@ from oid4vc.formats.ldp_vc import prime_context_cache
 from oid4vc.formats.registry import build_formats
 from oid4vc.issuance.metadata import well_known_path
 from oid4vc.services.credential_verification import CredentialVerifier
+from oid4vc.services.event_feed import EventFeed
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.issuance import IssuerService
 from oid4vc.services.key_resolution import KeyResolver
@@ -34,13 +35,22 @@ from oid4vc.services.status import LocalStatusFetcher, StatusService
 from oid4vc.services.status_check import StatusListChecker
 from oid4vc.services.verification import VerifierService
 from oid4vc.services.verifier_identity import verifier_identity
+from oid4vc.services.webhooks import Outbox, WebhookDispatcher, configured_targets
 from oid4vc.store.base import Store
 from oid4vc.store.memory import MemoryStore
 from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore
 from oid4vc.web import health, issuer, pages, status, verifier, well_known
 from oid4vc.web.admin import admin_app
-from oid4vc.web.keys import admin_token_key, issuer_key, lifecycle_key, settings_key, status_key, verifier_key
+from oid4vc.web.keys import (
+    admin_token_key,
+    event_feed_key,
+    issuer_key,
+    lifecycle_key,
+    settings_key,
+    status_key,
+    verifier_key,
+)
 from oid4vc.web.metrics import Metrics, metrics_key, metrics_middleware
 from oid4vc.web.middlewares import error_middleware
 
@@ -119,6 +129,10 @@ def create_app(
             raise RuntimeError(f"credential configurations use formats this build cannot sign: {sorted(missing)}")
         events = EventBus()
         events.subscribe(lambda event: _count_event(metrics, event))
+        webhooks = _webhooks(settings, the_store, events, the_clock, random or SystemRandomness())
+        app[event_feed_key] = EventFeed(
+            events, the_store if settings.outbox_enabled else None, poll_interval=settings.events.poll_interval
+        )
         status_lists = app[status_key] = StatusService(
             settings=settings,
             store=the_store,
@@ -170,7 +184,8 @@ def create_app(
             events=events,
         )
         purger = asyncio.create_task(_purge_forever(the_store, the_clock, settings.issuance.expired_offer_retention))
-        yield
+        async with webhooks:
+            yield
         await fetcher.close()
         purger.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -181,6 +196,7 @@ def create_app(
             pool.shutdown(wait=False, cancel_futures=True)
 
     app.cleanup_ctx.append(services)
+    app.on_shutdown.append(_end_event_streams)
     public = settings.public_url
     prefix = urlsplit(public).path.rstrip("/")
     app.add_routes(
@@ -198,6 +214,37 @@ def create_app(
     app.add_routes(pages.routes(prefix))
     app.add_subapp(f"{prefix}/admin", admin_app())
     return app
+
+
+@contextlib.asynccontextmanager
+async def _webhooks(
+    settings: Settings, store: Store, events: EventBus, clock: Clock, random: Randomness
+) -> AsyncIterator[None]:
+    """With the outbox on: events are stored before requests are answered, and this process delivers webhooks in
+    the background until the app stops. Off: nothing."""
+    if not settings.outbox_enabled:
+        yield
+        return
+    dev = settings.server.dev_mode
+    targets = configured_targets(settings)
+    poster = GuardedFetcher(allow_http=dev, allow_private=dev, timeout=settings.events.timeout, max_bytes=64 * 1024,
+                            user_agent="oid4vc-webhooks")
+    dispatcher = WebhookDispatcher(store, poster, targets, clock, random, settings.events)
+    events.sink = Outbox(store, targets, clock, random, allow_http=dev, wake=dispatcher.wake)
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await poster.close()
+
+
+async def _end_event_streams(app: web.Application) -> None:
+    """Open ``GET /admin/events`` streams end before the server waits for its handlers to finish."""
+    if event_feed_key in app:
+        app[event_feed_key].close()
 
 
 def _count_event(metrics: Metrics, event: Event) -> None:

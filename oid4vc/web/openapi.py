@@ -117,6 +117,7 @@ def _offer_create(settings: Settings) -> JsonObject:
                 "default": False,
                 "description": "Deferred issuance (§9): credentials wait for `POST /admin/offers/{offer_id}/approve`.",
             },
+            "webhook": {**_ref("WebhookInput"), "description": "A receiver for this offer's events only."},
         },
         "required": ["credential_subject"],
         "oneOf": [{"required": ["credential_configuration_id"]}, {"required": ["credential_configuration_ids"]}],
@@ -131,6 +132,23 @@ _TX_CODE_INPUT = _closed(
         "description": _string_or_null(maxLength=300),
     },
     required=[],
+)
+
+_WEBHOOK_INPUT = _closed(
+    {
+        "url": {"type": "string", "format": "uri", "pattern": "^https?://[^/?#@]+", "maxLength": 2000,
+                "description": "https (http in dev mode); no credentials, no fragment."},
+        "secret": {
+            "type": "string",
+            "minLength": 24,
+            "maxLength": 1000,
+            "writeOnly": True,
+            "description": "The HMAC-SHA256 key: `whsec_` + base64 (Standard Webhooks), or any string of at least 24 "
+            "bytes. Never shown again.",
+        },
+    },
+    description="A webhook receiver for one object's events (Standard Webhooks 1.0 signatures, see docs/events.md); "
+    "needs the event outbox (`[events] outbox = true` or a `[[webhooks]]` entry).",
 )
 
 _OFFER_APPROVAL = _closed(
@@ -205,6 +223,7 @@ _PRESENTATION_CREATE: JsonObject = {
             "description": "`post` to have the wallet POST its `wallet_nonce` (§5.10).",
         },
         "expires_in": {"type": ["integer", "null"], "minimum": 30, "maximum": 86400},
+        "webhook": {**_ref("WebhookInput"), "description": "A receiver for this request's events only."},
     },
     "anyOf": [{"required": ["dcql_query"]}, {"required": ["preset"]}],
     "additionalProperties": False,
@@ -381,6 +400,47 @@ def _presentation(*, created: bool) -> JsonObject:
     return _closed(properties, required=[p for p in properties if p != "error_description"])
 
 
+_EVENT = _closed(
+    {
+        "id": {"type": "string", "description": "Unique; the `webhook-id` and the stream's `id:`."},
+        "type": {"type": "string", "pattern": r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", "examples": ["credential.issued"]},
+        "timestamp": {"type": "string", "format": "date-time", "description": "When it happened (UTC)."},
+        "subject_id": _string_or_null(description="The offer or presentation request it is about."),
+        "request_id": {"type": "string", "description": "The request id in the logs (`X-Request-Id`)."},
+        "data": {"type": "object", "description": "Per type: see docs/events.md."},
+    },
+    description="One outcome: the webhook body and the stream's `data:`.",
+)
+
+_STREAM_RESET = _closed(
+    {"type": {"const": "stream.reset"}, "reason": {"type": "string"}},
+    description="Events may be missing before the next one (unknown `Last-Event-ID`, no outbox, slow reader).",
+)
+
+_DELIVERY_ATTEMPT = _closed(
+    {
+        "attempt": {"type": "integer", "minimum": 1},
+        "at": _TIMESTAMP,
+        "status": {"type": ["integer", "null"], "description": "The receiver's HTTP status; null: no answer."},
+        "error": _string_or_null(),
+        "duration_ms": {"type": "integer", "minimum": 0},
+    }
+)
+
+_DELIVERY = _closed(
+    {
+        "target_id": {"type": "string", "description": "A `[[webhooks]]` id, or the object's own receiver."},
+        "state": {"enum": ["pending", "delivered", "failed"]},
+        "attempts": {"type": "integer", "minimum": 0},
+        "next_attempt_at": _nullable(_TIMESTAMP),
+        "delivered_at": _nullable(_TIMESTAMP),
+        "last_status": {"type": ["integer", "null"]},
+        "last_error": _string_or_null(),
+        "history": {"type": "array", "items": _ref("DeliveryAttempt")},
+    }
+)
+
+
 def _error_component(code: str) -> JsonObject:
     _, error, description = _ERROR_CODES[code]
     out: JsonObject = {
@@ -533,6 +593,65 @@ def _paths() -> JsonObject:
                 | _errors("401", "404", "500", "503"),
             }
         },
+        "/admin/events": {
+            "get": {
+                "operationId": "streamEvents",
+                "tags": ["events"],
+                "summary": "Every outcome as Server-Sent Events",
+                "description": "One event per outcome: `id:` the event id, `event:` its type, `data:` an `Event` "
+                "(`x-event-data`); a `: keepalive` comment after 15 quiet seconds; `event: stream.reset` when events "
+                "may be missing. With the event outbox the stream reads the store (every server process) and "
+                "resumes after `Last-Event-ID`; without it, it is live and shows the serving process's events only.",
+                "parameters": [
+                    {
+                        "name": "types",
+                        "in": "query",
+                        "required": False,
+                        "description": "Comma-separated event types, prefixes ending in `.*`, or `*` (default all).",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "timeout",
+                        "in": "query",
+                        "required": False,
+                        "description": "Seconds until the stream ends (EventSource reconnects, resuming).",
+                        "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": 3600},
+                    },
+                    {
+                        "name": "Last-Event-ID",
+                        "in": "header",
+                        "required": False,
+                        "description": "Resume after this event (sent by EventSource when it reconnects).",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "last_event_id",
+                        "in": "query",
+                        "required": False,
+                        "description": "The same, for clients that cannot set headers.",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "An event stream.",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        "x-event-data": {"anyOf": [_ref("Event"), _ref("StreamReset")]},
+                    }
+                }
+                | _errors("400", "401", "500", "503"),
+            }
+        },
+        "/admin/events/{event_id}": {
+            "get": {
+                "operationId": "getEvent",
+                "tags": ["events"],
+                "summary": "A stored event and its webhook deliveries, every attempt included",
+                "description": "404 without the event outbox, and once the event is past `[events] retention`.",
+                "parameters": [_path_parameter("event_id", "The event's `id`.")],
+                "responses": {"200": _response("The event.", "EventDetail")} | _errors("401", "404", "500", "503"),
+            }
+        },
         "/admin/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
@@ -581,6 +700,12 @@ def admin_openapi(settings: Settings) -> JsonObject:
         "AchievementInfo": _ACHIEVEMENT_INFO,
         "ResultSummary": _RESULT_SUMMARY,
         "AlignmentSummary": _ALIGNMENT,
+        "WebhookInput": _WEBHOOK_INPUT,
+        "Event": _EVENT,
+        "StreamReset": _STREAM_RESET,
+        "EventDetail": _closed({"event": _ref("Event"), "deliveries": {"type": "array", "items": _ref("Delivery")}}),
+        "Delivery": _DELIVERY,
+        "DeliveryAttempt": _DELIVERY_ATTEMPT,
     }
     document: JsonObject = {
         "openapi": OPENAPI_VERSION,
@@ -589,13 +714,13 @@ def admin_openapi(settings: Settings) -> JsonObject:
             "title": "oid4vc admin API",
             "version": "1",
             "description": "Operator API of an OpenID4VCI 1.0 issuer and OpenID4VP 1.0 verifier of Learning and "
-            "Employment Records: offers, issued credentials and their status, presentation requests. JSON in "
+            "Employment Records: offers, issued credentials and their status, presentation requests, events. JSON in "
             'and out; every error is `{"error", "error_description"}` with `Cache-Control: no-store`.',
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "servers": [{"url": settings.public_url}],
         "security": [{"adminToken": []}],
-        "tags": [{"name": name} for name in ("offers", "credentials", "presentations", "meta")],
+        "tags": [{"name": name} for name in ("offers", "credentials", "presentations", "events", "meta")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server for the store contract suite: one cluster per test session, one database per test.
+"""The store contract suite's fixtures: ``store`` (each adapter: memory, SQLite, PostgreSQL) and a throwaway
+PostgreSQL server: one cluster per test session, one database per test.
 
 The cluster is made with the installed ``initdb`` / ``pg_ctl`` (on PATH, or Debian's
 ``/usr/lib/postgresql/<version>/bin``); tests that need it are skipped when neither exists. PostgreSQL refuses to
@@ -16,11 +17,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from oid4vc.store.base import Store
+from oid4vc.store.memory import MemoryStore
+from oid4vc.store.postgres import PostgresStore
+from oid4vc.store.sqlite import SqliteStore
 
 # Durability is not under test: skip fsync so initdb, CREATE DATABASE and commits cost little.
 SERVER_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -131,3 +137,15 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
 def postgres_url(postgres_server: PostgresServer) -> str:
     """A fresh database on the session's server, so tests stay independent."""
     return postgres_server.create_database()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """Each adapter in turn; PostgreSQL is skipped when it is not installed (``postgres_server``)."""
+    s: Store
+    if request.param == "postgres":
+        s = await PostgresStore.open(request.getfixturevalue("postgres_url"))
+    else:
+        s = MemoryStore() if request.param == "memory" else await SqliteStore.open(tmp_path / "t.db")
+    yield s
+    await s.close()

@@ -25,7 +25,7 @@ from oid4vc.store.base import (
     StatusKind,
     Store,
 )
-from tests.contract.test_store import T0, offer, redeem, store  # noqa: F401  (the parametrized adapter fixture)
+from tests.contract.test_store import T0, offer, redeem
 
 _ids = itertools.count()
 
@@ -54,7 +54,7 @@ async def issued(s: Store, *creds: IssuedCredentialRecord) -> None:
     assert await s.record_issuance("tok1", "cfg", list(creds))
 
 
-async def test_allocation_hands_out_each_slot_once_and_rolls_over(store: Store) -> None:  # noqa: F811
+async def test_allocation_hands_out_each_slot_once_and_rolls_over(store: Store) -> None:
     first = await allocate(store, 5)
     second = await allocate(store, 5)  # 3 left in the first list, then a new one
     assert len({lid for lid, _ in first + second}) == 2
@@ -69,14 +69,14 @@ async def test_allocation_hands_out_each_slot_once_and_rolls_over(store: Store) 
     assert other[0][0] not in {lid for lid, _ in first + second}
 
 
-async def test_concurrent_allocations_never_share_a_slot(store: Store) -> None:  # noqa: F811
+async def test_concurrent_allocations_never_share_a_slot(store: Store) -> None:
     results = await asyncio.gather(*(allocate(store, 3, size=64) for _ in range(40)))
     slots = [s for r in results for s in r]
     assert len(slots) == 120 and len(set(slots)) == 120
     assert len({lid for lid, _ in slots}) == 2  # 64 + 56: one roll-over, never two lists at once
 
 
-async def test_issuance_records_status_and_notification_fields(store: Store) -> None:  # noqa: F811
+async def test_issuance_records_status_and_notification_fields(store: Store) -> None:
     [(lid, idx)] = await allocate(store, 1)
     c1 = cred(1, status=StatusEntryRef(lid, idx, StatusKind.TOKEN))
     await issued(store, c1, cred(2))
@@ -85,7 +85,7 @@ async def test_issuance_records_status_and_notification_fields(store: Store) -> 
     assert await store.list_credentials("nope") == []
 
 
-async def test_one_status_entry_belongs_to_one_credential(store: Store) -> None:  # noqa: F811
+async def test_one_status_entry_belongs_to_one_credential(store: Store) -> None:
     [(lid, idx)] = await allocate(store, 1)
     ref = StatusEntryRef(lid, idx, StatusKind.TOKEN)
     await issued(store, cred(1, status=ref))
@@ -93,7 +93,7 @@ async def test_one_status_entry_belongs_to_one_credential(store: Store) -> None:
         await store.record_issuance("tok1", "other", [cred(2, status=ref)])
 
 
-async def test_revoke_suspend_reinstate_with_audit_and_version(store: Store) -> None:  # noqa: F811
+async def test_revoke_suspend_reinstate_with_audit_and_version(store: Store) -> None:
     token_slots = await allocate(store, 2)
     [(blid, bidx)] = await allocate(store, 1, scope="b", kind=StatusKind.BITSTRING)
     (lid, i1), (_, i2) = token_slots
@@ -133,7 +133,7 @@ async def test_revoke_suspend_reinstate_with_audit_and_version(store: Store) -> 
     assert await store.credential_history("urn:uuid:4") == []
 
 
-async def test_concurrent_revocations_change_once(store: Store) -> None:  # noqa: F811
+async def test_concurrent_revocations_change_once(store: Store) -> None:
     [(lid, idx)] = await allocate(store, 1)
     await issued(store, cred(1, status=StatusEntryRef(lid, idx, StatusKind.TOKEN)))
     results = await asyncio.gather(*(
@@ -145,7 +145,7 @@ async def test_concurrent_revocations_change_once(store: Store) -> None:  # noqa
     assert listed is not None and listed.version == 1
 
 
-async def test_notifications_last_event_wins_and_repeats_change_nothing(store: Store) -> None:  # noqa: F811
+async def test_notifications_last_event_wins_and_repeats_change_nothing(store: Store) -> None:
     await issued(store, cred(1), cred(2), cred(3, nid="nid2"))
     assert await store.record_notification("nid1", offer_id="other", event="credential_accepted", now=T0) == []
     assert await store.record_notification("nope", offer_id="o1", event="credential_accepted", now=T0) == []
@@ -169,7 +169,7 @@ def transaction(n: int = 1, *, config: str = "cfg", minutes: int = 60) -> Deferr
                                T0, T0 + timedelta(minutes=minutes))
 
 
-async def test_deferral_claims_once_and_delivers_once(store: Store) -> None:  # noqa: F811
+async def test_deferral_claims_once_and_delivers_once(store: Store) -> None:
     await store.create_offer(offer())
     await redeem(store, "code1")
     keep_until = T0 + timedelta(minutes=60)
@@ -191,7 +191,7 @@ async def test_deferral_claims_once_and_delivers_once(store: Store) -> None:  # 
     assert o is not None and o.state is OfferState.ISSUED and len(o.credential_ids) == 1
 
 
-async def test_expired_transaction_does_not_deliver(store: Store) -> None:  # noqa: F811
+async def test_expired_transaction_does_not_deliver(store: Store) -> None:
     await store.create_offer(offer())
     await redeem(store, "code1")
     assert await store.record_deferral(transaction(minutes=1), token_expires_at=T0)
@@ -199,7 +199,7 @@ async def test_expired_transaction_does_not_deliver(store: Store) -> None:  # no
     assert await store.list_credentials("o1") == []
 
 
-async def test_approve_offer(store: Store) -> None:  # noqa: F811
+async def test_approve_offer(store: Store) -> None:
     assert await store.approve_offer("nope", credential_subject=None, now=T0) is None
     await store.create_offer(replace(offer(), approval_required=True))
     first = await store.approve_offer("o1", credential_subject=None, now=T0)
@@ -210,7 +210,7 @@ async def test_approve_offer(store: Store) -> None:  # noqa: F811
     assert await store.get_offer("o1") == again
 
 
-async def test_purge_keeps_what_revocation_needs_and_nothing_else(store: Store) -> None:  # noqa: F811
+async def test_purge_keeps_what_revocation_needs_and_nothing_else(store: Store) -> None:
     [(lid, idx)] = await allocate(store, 1)
     await issued(store, cred(1, status=StatusEntryRef(lid, idx, StatusKind.TOKEN)))  # o1: issued with tok1
     await store.create_offer(offer(2))  # expires at T0 + 10 min, never redeemed

@@ -21,7 +21,6 @@ from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore
 from oid4vc.web.app import create_app
 from tests.conftest import ADMIN_TOKEN, PUBLIC_URL, T0, AppClient
-from tests.contract.test_store import store  # noqa: F401  (the parametrized adapter fixture)
 from tests.support.wallet import holder_key, proof_jwt
 from tests.web.flow import get_token, nonce
 from tests.web.lifecycle import claims_of
@@ -47,7 +46,7 @@ async def _flow(client: AppClient, config_id: str, proofs: int) -> list[Any]:
 
 
 async def test_parallel_issuance_never_shares_an_index(
-    store: Store,  # noqa: F811
+    store: Store,
     aiohttp_client: Callable[..., Awaitable[AppClient]],
     settings: Settings,
     clock: FixedClock,

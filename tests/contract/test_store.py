@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from oid4vc.store.base import (
     AccessTokenRecord,
@@ -19,23 +16,10 @@ from oid4vc.store.base import (
     Store,
     TxCodeSpec,
 )
-from oid4vc.store.memory import MemoryStore
-from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.schema import migrations
 from oid4vc.store.sqlite import SqliteStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    s: Store
-    if request.param == "postgres":  # skipped when PostgreSQL is not installed (tests/contract/conftest.py)
-        s = await PostgresStore.open(request.getfixturevalue("postgres_url"))
-    else:
-        s = MemoryStore() if request.param == "memory" else await SqliteStore.open(tmp_path / "t.db")
-    yield s
-    await s.close()
 
 
 def offer(n: int = 1, *, tx: str | None = None) -> OfferRecord:

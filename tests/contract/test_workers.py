@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,15 @@ class Served:
         self.base, self.proc, self.log = base, proc, log
 
 
-def _serve(tmp_path: Path, store_url: str) -> Iterator[Served]:
+def _serve(
+    tmp_path: Path, store_url: str, *args: str, env: dict[str, str] | None = None
+) -> Generator[Served, None, None]:
+    """``oid4vc serve --workers 2`` with ``args`` added and ``env`` on top of this process's environment."""
     port = _port()
     log = tmp_path / "server.log"
-    env = os.environ | {"OID4VC_ADMIN_TOKEN": ADMIN, "OID4VC_STORE_URL": store_url, "OID4VC_SERVER_JSONLD_WORKERS": "0"}
-    with log.open("w") as out:
+    env = os.environ | {"OID4VC_ADMIN_TOKEN": ADMIN, "OID4VC_STORE_URL": store_url, "OID4VC_SERVER_JSONLD_WORKERS": "0"
+                        } | (env or {})
+    with log.open("a") as out:
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -62,6 +66,7 @@ def _serve(tmp_path: Path, store_url: str) -> Iterator[Served]:
                 str(tmp_path / "data"),
                 "--workers",
                 "2",
+                *args,
             ],
             env=env,
             stdout=out,

@@ -37,8 +37,11 @@ from oid4vc.issuance.offer import OfferApproval, OfferCreate, TxCodeInput
 from oid4vc.ler import summary
 from oid4vc.presentation.presets import OpenBadgePreset
 from oid4vc.presentation.request import PresentationCreate
+from oid4vc.services.events import Event
 from oid4vc.store.base import (
     CredentialState,
+    DeliveryState,
+    EventRecord,
     OfferState,
     PresentationStatus,
     StatusAction,
@@ -48,10 +51,13 @@ from oid4vc.store.base import (
 from oid4vc.store.memory import MemoryStore
 from oid4vc.web.admin_credentials import StatusChangeInput
 from oid4vc.web.app import create_app
+from oid4vc.web.keys import issuer_key
 from oid4vc.web.openapi import admin_openapi
-from tests.conftest import ACHIEVEMENT_SUBJECT, ADMIN, ADMIN_TOKEN, PUBLIC_URL, AppClient
+from oid4vc.webhooks.targets import WebhookInput
+from tests.conftest import ACHIEVEMENT_SUBJECT, ADMIN, ADMIN_TOKEN, PUBLIC_URL, T0, AppClient
 from tests.support.presenter import fetch_request, post_response, sd_jwt_presentation
 from tests.support.wallet import holder_key
+from tests.support.webhooks import SECRET, eventually
 from tests.web.flow import credential_request, get_token
 from tests.web.lifecycle import claims_of, credential_id
 
@@ -60,6 +66,13 @@ JSON_TYPE = "application/json"
 SD_JWT = "OpenBadgeCredential_dc_sd_jwt"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _UNSET: Any = object()
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """With the event outbox on, so that every operation under /admin has its store path (events included)."""
+    events = settings.events.model_copy(update={"outbox": True, "poll_interval": 0.02})
+    return settings.model_copy(update={"events": events})
 
 
 @pytest.fixture
@@ -190,6 +203,7 @@ def test_request_schemas_name_exactly_what_the_handlers_parse(document: dict[str
     assert _props(document, "StatusChange") == _fields(StatusChangeInput)
     assert _props(document, "PresentationCreate") == _fields(PresentationCreate) | {"preset"}  # the handler's own
     assert _props(document, "OpenBadgePreset") == _fields(OpenBadgePreset)
+    assert _props(document, "WebhookInput") == _fields(WebhookInput)
 
 
 def test_answer_schemas_follow_the_enums_and_summaries(document: dict[str, Any], settings: Settings) -> None:
@@ -201,6 +215,8 @@ def test_answer_schemas_follow_the_enums_and_summaries(document: dict[str, Any],
     assert set(schemas["StatusEntry"]["properties"]["kind"]["enum"]) == {s.value for s in StatusKind}
     assert set(schemas["StatusChangeEvent"]["properties"]["action"]["enum"]) == {s.value for s in StatusAction}
     assert set(schemas["Presentation"]["properties"]["status"]["enum"]) == {s.value for s in PresentationStatus}
+    assert set(schemas["Delivery"]["properties"]["state"]["enum"]) == {s.value for s in DeliveryState}
+    assert _props(document, "Event") == set(Event("x.y", T0, {}).to_json())
     assert set(schemas["Offer"]["properties"]["notification_event"]["anyOf"][0]["enum"]) == set(EVENTS)
     for name, cls in [("AchievementSummary", summary.AchievementSummary), ("AchievementInfo", summary.AchievementInfo),
                       ("ResultSummary", summary.ResultSummary), ("AlignmentSummary", summary.AlignmentSummary)]:
@@ -298,7 +314,7 @@ class Contract:
             assert body, "no events"
             schema = self.validator("paths", template, method.lower(), "responses", status, "x-event-data")
             for event, payload in body:
-                assert event == "status"
+                assert event == payload["type"] if template == "/admin/events" else event == "status"
                 errors = list(schema.iter_errors(payload))
                 assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
         self.seen[op["operationId"]].add(status)
@@ -318,10 +334,12 @@ class Contract:
 
 
 def _events(text: str) -> list[tuple[str, Any]]:
+    """(event, data) of each event of a stream; comments and ``retry:`` lines are not events."""
     out = []
     for block in text.strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines())
-        out.append((fields["event"], json.loads(fields["data"])))
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
+        if "event" in fields:
+            out.append((fields["event"], json.loads(fields["data"])))
     return out
 
 
@@ -370,6 +388,8 @@ async def create_offer(c: Contract) -> None:
             "by_reference": False, "approval_required": True}
     status, by_value = await c.call("POST", "/admin/offers", json_body=body)
     assert status == 201 and by_value["credential_offer_uri"] is None and len(by_value["tx_code"]) == 4
+    watched = OFFER | {"webhook": {"url": "https://127.0.0.1:9/hook", "secret": SECRET}}  # refused at delivery
+    assert (await c.call("POST", "/admin/offers", json_body=watched))[0] == 201
     refused: list[tuple[Any, bool | None]] = [
         (OFFER | {"surprise": 1}, False),
         (OFFER | {"expires_in": 5}, False),
@@ -380,6 +400,10 @@ async def create_offer(c: Contract) -> None:
         ({"credential_subject": ACHIEVEMENT_SUBJECT}, False),
         (OFFER | {"credential_subject": {"achievement": {"id": "https://x.example/a"}}}, None),  # 1EdTech schema
         (["not", "an", "object"], False),
+        (OFFER | {"webhook": {"url": "https://hooks.example/x", "secret": "short"}}, False),
+        (OFFER | {"webhook": {"url": "not a url", "secret": SECRET}}, False),
+        (OFFER | {"webhook": {"url": "https://hooks.example/x"}}, False),
+        (OFFER | {"webhook": {"url": "http://hooks.example/x", "secret": SECRET}}, True),  # http: dev mode only
     ]
     for body, valid in refused:
         status, error = await c.call("POST", "/admin/offers", json_body=body, valid=valid)
@@ -493,7 +517,8 @@ async def create_presentation(c: Contract) -> None:
     assert status == 201 and created["status"] == "pending" and created["request_uri"].startswith("openid4vp://")
     preset = {"preset": {"preset": "open_badge", "achievement_name": "Nursing Basics", "issuers": ["did:web:x"],
                          "max_age_days": 365, "formats": ["dc+sd-jwt", "ldp_vc"]},
-              "response_mode": "direct_post", "request_uri_method": "post", "expires_in": 600}
+              "response_mode": "direct_post", "request_uri_method": "post", "expires_in": 600,
+              "webhook": {"url": "https://127.0.0.1:9/hook", "secret": SECRET}}
     status, created = await c.call("POST", "/admin/presentations", json_body=preset)
     assert status == 201 and len(created["dcql_query"]["credentials"]) == 2
     bad_id = {"credentials": [DCQL["credentials"][0] | {"id": "not ok!"}]}
@@ -506,6 +531,7 @@ async def create_presentation(c: Contract) -> None:
         ({}, False),
         ({"preset": {"preset": "open_badge", "formats": []}}, False),
         ({"preset": {"preset": "open_badge", "colour": "red"}}, False),
+        ({"dcql_query": DCQL, "webhook": {"url": "https://hooks.example/x", "secret": "short"}}, False),
     ]
     for body, valid in refused:
         status, error = await c.call("POST", "/admin/presentations", json_body=body, valid=valid)
@@ -541,6 +567,36 @@ async def follow_presentation(c: Contract) -> None:
     await c.common_errors("GET", f"/admin/presentations/{verified}/events")
 
 
+async def stream_events(c: Contract) -> None:
+    seen: list[Event] = []
+    c.client.app[issuer_key].events.subscribe(seen.append)
+    await _offer(c)
+    await _offer(c)
+    status, events = await c.call("GET", f"/admin/events?timeout=0.1&last_event_id={seen[0].id}")
+    assert status == 200 and [e[1]["id"] for e in events] == [seen[1].id]
+    status, events = await c.call("GET", "/admin/events?timeout=0.1&types=offer.*,token.failed&last_event_id=gone")
+    assert [e[0] for e in events] == ["stream.reset"]
+    for query in ("types=Offer", "timeout=0", "timeout=x"):
+        assert (await c.call("GET", f"/admin/events?{query}"))[0] == 400
+    await c.common_errors("GET", f"/admin/events?timeout=0.1&last_event_id={seen[0].id}")
+
+
+async def get_event(c: Contract) -> None:
+    record = EventRecord("e-gone", "offer.created", T0, "o1", "r1", {"by_reference": True})
+    await c.store.record_events([(record, ["removed-from-settings"])], now=T0)
+
+    async def given_up() -> bool:
+        return (await c.store.event_deliveries("e-gone"))[0].state is DeliveryState.FAILED
+
+    await eventually(given_up)
+    status, detail = await c.call("GET", "/admin/events/e-gone")
+    assert status == 200 and detail["event"]["type"] == "offer.created"
+    (delivery,) = detail["deliveries"]
+    assert delivery["state"] == "failed" and delivery["history"][0]["error"] == "the target is no longer configured"
+    assert (await c.call("GET", "/admin/events/nope"))[0] == 404
+    await c.common_errors("GET", "/admin/events/e-gone")
+
+
 async def get_openapi_document(c: Contract) -> None:
     status, body = await c.call("GET", "/admin/openapi.json", headers={})
     assert status == 200 and body == c.document
@@ -558,6 +614,8 @@ SCENARIOS: dict[str, Callable[[Contract], Awaitable[None]]] = {
     "createPresentation": create_presentation,
     "getPresentation": get_presentation,
     "followPresentation": follow_presentation,
+    "streamEvents": stream_events,
+    "getEvent": get_event,
     "getOpenApiDocument": get_openapi_document,
 }
 
