@@ -11,6 +11,7 @@ PY=.venv/bin/python
 [ -x "$PY" ] || PY=python3
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
+chmod 755 "$WORK"  # the PostgreSQL server user must reach its data directory below it
 export OID4VC_ADMIN_TOKEN=bench-$(date +%s)
 SERVER_PID=""
 
