@@ -145,13 +145,19 @@ async def _probe(session: aiohttp.ClientSession, url: str, rec: Recorder, stop: 
         await asyncio.sleep(0.05)
 
 
+async def discover(session: aiohttp.ClientSession, server: str) -> dict[str, Any]:
+    """Credential Issuer Metadata plus the AS token endpoint (OpenID4VCI 1.0 §12.2, §12.3)."""
+    async with session.get(f"{server}/.well-known/openid-credential-issuer") as resp:
+        meta: dict[str, Any] = await resp.json()
+    async with session.get(f"{server}/.well-known/oauth-authorization-server") as resp:
+        meta |= {"token_endpoint": (await resp.json())["token_endpoint"]}
+    return meta
+
+
 async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=cfg.concurrency + 4)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-        async with session.get(f"{cfg.server}/.well-known/openid-credential-issuer") as resp:
-            meta = await resp.json()
-        async with session.get(f"{cfg.server}/.well-known/oauth-authorization-server") as resp:
-            meta |= {"token_endpoint": (await resp.json())["token_endpoint"]}
+        meta = await discover(session, cfg.server)
         offers, offer_seconds = await _create_offers(session, cfg, cfg.flows)
         rec = Recorder()
         queue: asyncio.Queue[str] = asyncio.Queue()

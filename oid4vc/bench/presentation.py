@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from oid4vc.bench.issuance import PRE_AUTH, SUBJECT, _FlowError, _proof, _step
+from oid4vc.bench.issuance import PRE_AUTH, SUBJECT, _FlowError, _proof, _step, discover
 from oid4vc.bench.stats import Progress, Recorder, cpu_seconds_of, self_cpu_seconds
 from oid4vc.crypto.jwcrypto import encrypt_for_test
 from oid4vc.crypto.keys import SigningKey, generate_key
@@ -187,10 +187,7 @@ async def _flow(session: aiohttp.ClientSession, rec: Recorder, cfg: Presentation
 async def run_presentation_bench(cfg: PresentationBench) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=cfg.concurrency + 4)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-        async with session.get(f"{cfg.server}/.well-known/openid-credential-issuer") as resp:
-            meta = await resp.json()
-        async with session.get(f"{cfg.server}/.well-known/oauth-authorization-server") as resp:
-            meta |= {"token_endpoint": (await resp.json())["token_endpoint"]}
+        meta = await discover(session, cfg.server)
         setup = Progress(cfg.flows, f"issuing {cfg.format} credentials (setup)", force=cfg.progress)
         sem = asyncio.Semaphore(cfg.concurrency)
 

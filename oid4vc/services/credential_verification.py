@@ -29,7 +29,16 @@ from oid4vc.jose import JsonObject, Jwk, jwk_thumbprint, parse_compact_jws
 from oid4vc.ler import LerValidationError, validate_credential
 from oid4vc.services.key_resolution import KeyResolutionError, KeyResolver
 
-__all__ = ["Check", "CheckName", "CredentialVerifier", "StatusChecker", "VerifiedCredential", "detect_format"]
+__all__ = [
+    "Check",
+    "CheckName",
+    "CredentialVerifier",
+    "StatusChecker",
+    "VerifiedCredential",
+    "detect_format",
+    "issuer_trusted",
+    "parse_time",
+]
 
 CheckName = Literal["signature", "holder_binding", "validity", "status", "trust", "schema"]
 Outcome = Literal["passed", "failed", "skipped"]
@@ -83,7 +92,8 @@ def _issuer_id(vc: JsonObject) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def _epoch_or_date(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """A NumericDate (RFC 7519) or an XML Schema dateTime (VCDM), or None."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, UTC)
     if isinstance(value, str):
@@ -92,6 +102,11 @@ def _epoch_or_date(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+def issuer_trusted(issuer: str, trusted: Collection[str]) -> bool:
+    """``issuer`` is listed, or is a did:web path under a listed did:web domain (``did:web:x.edu:dept``)."""
+    return any(issuer == t or issuer.startswith(f"{t}:") for t in trusted)
 
 
 def _controls(issuer: str, method: str) -> bool:
@@ -103,8 +118,8 @@ def _controls(issuer: str, method: str) -> bool:
 
 
 def validity_check(claims: JsonObject, now: datetime, *, leeway_seconds: int = 60) -> Check:
-    start = _epoch_or_date(claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf"))
-    end = _epoch_or_date(claims.get("validUntil") or claims.get("expirationDate") or claims.get("exp"))
+    start = parse_time(claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf"))
+    end = parse_time(claims.get("validUntil") or claims.get("expirationDate") or claims.get("exp"))
     if start is not None and (start - now).total_seconds() > leeway_seconds:
         return Check("failed", "not yet valid")
     if end is not None and (now - end).total_seconds() > leeway_seconds:
@@ -127,8 +142,9 @@ class CredentialVerifier:
             return Check("skipped", "no trust list configured")
         if issuer is None:
             return Check("failed", "no issuer")
-        trusted = any(issuer == t or issuer.startswith(f"{t}:") for t in self.trusted_issuers)
-        return Check("passed") if trusted else Check("failed", "issuer is not on the trust list")
+        if issuer_trusted(issuer, self.trusted_issuers):
+            return Check("passed")
+        return Check("failed", "issuer is not on the trust list")
 
     def _schema(self, vc: JsonObject) -> Check:
         if not _types(vc) & _LER_TYPES:

@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from oid4vc.clock import Clock
@@ -45,7 +45,13 @@ from oid4vc.presentation.response import AuthorizationErrorResponse, parse_autho
 from oid4vc.presentation.verify_jwt_vp import verify_jwt_vp
 from oid4vc.presentation.verify_ldp_vp import verify_ldp_vp
 from oid4vc.presentation.w3c_types import expanded_types
-from oid4vc.services.credential_verification import Check, CredentialVerifier, VerifiedCredential
+from oid4vc.services.credential_verification import (
+    Check,
+    CredentialVerifier,
+    VerifiedCredential,
+    issuer_trusted,
+    parse_time,
+)
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.key_resolution import KeyResolver
 from oid4vc.services.randomness import Randomness
@@ -372,12 +378,14 @@ def _policy_checks(policy: JsonObject, credential: VerifiedCredential, now: date
     issuers = policy.get("trusted_issuers")
     if issuers:
         issuer = credential.issuer or ""
-        ok = any(issuer == t or issuer.startswith(f"{t}:") for t in issuers)
+        ok = issuer_trusted(issuer, issuers)
         out["trust"] = {"outcome": "passed"} if ok else {"outcome": "failed", "reason": "issuer is not one requested"}
     max_age = policy.get("max_age_days")
     if max_age:
         claims = credential.claims
-        start = _when(claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf") or claims.get("iat"))
+        start = parse_time(
+            claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf") or claims.get("iat")
+        )
         if start is None:
             out["age"] = {"outcome": "failed", "reason": "the credential states no issuance time"}
         elif now - start > timedelta(days=int(max_age)):
@@ -385,17 +393,6 @@ def _policy_checks(policy: JsonObject, credential: VerifiedCredential, now: date
         else:
             out["age"] = {"outcome": "passed"}
     return out
-
-
-def _when(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
 
 
 def _require_sound_proofs(verified: dict[str, list[_Verified]]) -> None:
