@@ -13,7 +13,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,19 +164,33 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    import asyncio
+    from oid4vc.bench.stats import BenchSetupError
+    from oid4vc.eventloop import run
 
+    try:
+        report = _run_bench(args, run)
+    except BenchSetupError as exc:
+        raise SystemExit(f"bench: {exc}") from None
+    text = json.dumps(report, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+def _run_bench(args: argparse.Namespace, run: Callable[[Coroutine[Any, Any, dict[str, Any]]], dict[str, Any]]
+               ) -> dict[str, Any]:
     if args.bench_command == "sign":
         from oid4vc.bench.signing import run_signing_bench
 
-        report = asyncio.run(run_signing_bench(seconds=args.seconds, workers=args.workers))
+        report = run(run_signing_bench(seconds=args.seconds, workers=args.workers))
     elif args.bench_command == "presentation":
         from oid4vc.bench.presentation import PresentationBench, run_presentation_bench
 
         token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
         if not token:
             raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
-        report = asyncio.run(
+        report = run(
             run_presentation_bench(
                 PresentationBench(
                     server=args.server.rstrip("/"),
@@ -197,7 +211,7 @@ def _bench(args: argparse.Namespace) -> int:
         token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
         if not token:
             raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
-        report = asyncio.run(
+        report = run(
             run_issuance_bench(
                 IssuanceBench(
                     server=args.server.rstrip("/"),
@@ -211,11 +225,7 @@ def _bench(args: argparse.Namespace) -> int:
                 )
             )
         )
-    text = json.dumps(report, indent=2)
-    if args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-    print(text)
-    return 0
+    return report
 
 
 def _admin_request(url: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:

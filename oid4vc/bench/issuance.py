@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
-
-from oid4vc.bench.stats import Progress, Recorder, cpu_seconds_of, self_cpu_seconds
+from oid4vc.bench.http import HttpClient, HttpError
+from oid4vc.bench.stats import BenchSetupError, Progress, Recorder, cpu_seconds_of, self_cpu_seconds
 from oid4vc.crypto.keys import SigningKey, generate_key
 from oid4vc.encoding import b64url_encode
 from oid4vc.jose import encode_segment
@@ -63,132 +62,130 @@ def _proof(key: SigningKey, audience: str, nonce: str, *, kid: str | None = None
     return f"{signing_input}.{b64url_encode(key.sign_bytes(signing_input.encode()))}"
 
 
-async def _step(session: aiohttp.ClientSession, rec: Recorder, name: str, method: str, url: str, **kwargs: Any) -> Any:
+async def _step(client: HttpClient, rec: Recorder, name: str, method: str, url: str, **kwargs: Any) -> Any:
     started = time.perf_counter()
     try:
-        async with session.request(method, url, **kwargs) as resp:
-            body = await resp.read()
-            if resp.status >= 400:
-                try:
-                    code = json.loads(body).get("error", resp.status)
-                except ValueError:
-                    code = resp.status
-                raise _FlowError(f"{name}:{resp.status}:{code}")
-    except aiohttp.ClientError as exc:
-        raise _FlowError(f"{name}:{type(exc).__name__}") from None
+        resp = await client.request(method, url, **kwargs)
+    except HttpError as exc:
+        raise _FlowError(f"{name}:{exc.kind}") from None
+    if resp.status >= 400:
+        try:
+            code = json.loads(resp.body).get("error", resp.status)
+        except (ValueError, AttributeError):
+            code = resp.status
+        raise _FlowError(f"{name}:{resp.status}:{code}")
     rec.steps[name].append(time.perf_counter() - started)
-    return json.loads(body) if body else None
+    try:
+        return resp.json()
+    except ValueError:
+        raise _FlowError(f"{name}:{resp.status}:not_json") from None
 
 
-async def _flow(session: aiohttp.ClientSession, rec: Recorder, offer_uri: str, meta: dict[str, Any]) -> None:
+async def _flow(client: HttpClient, rec: Recorder, offer_uri: str, meta: dict[str, Any], key: SigningKey) -> None:
     started = time.perf_counter()
     offer_url = parse_qs(urlsplit(offer_uri).query)["credential_offer_uri"][0]
-    offer = await _step(session, rec, "offer", "GET", offer_url)
+    offer = await _step(client, rec, "offer", "GET", offer_url)
     code = offer["grants"][PRE_AUTH]["pre-authorized_code"]
-    token = await _step(
-        session,
-        rec,
-        "token",
-        "POST",
-        meta["token_endpoint"],
-        data={"grant_type": PRE_AUTH, "pre-authorized_code": code},
-    )
-    nonce = (await _step(session, rec, "nonce", "POST", meta["nonce_endpoint"]))["c_nonce"]
-    key = SigningKey(generate_key("EC"), kid="holder")
+    form = {"grant_type": PRE_AUTH, "pre-authorized_code": code}
+    token = await _step(client, rec, "token", "POST", meta["token_endpoint"], form=form)
+    nonce = (await _step(client, rec, "nonce", "POST", meta["nonce_endpoint"]))["c_nonce"]
     body = {
         "credential_configuration_id": offer["credential_configuration_ids"][0],
         "proofs": {"jwt": [_proof(key, meta["credential_issuer"], nonce)]},
     }
-    await _step(
-        session,
-        rec,
-        "credential",
-        "POST",
-        meta["credential_endpoint"],
-        json=body,
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-    )
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    await _step(client, rec, "credential", "POST", meta["credential_endpoint"], json_body=body, headers=bearer)
     rec.flows.append(time.perf_counter() - started)
 
 
-async def _create_offers(session: aiohttp.ClientSession, cfg: IssuanceBench, n: int) -> tuple[list[str], float]:
-    sem = asyncio.Semaphore(cfg.concurrency)
+async def _create_offers(cfg: IssuanceBench, n: int) -> tuple[list[str], float]:
     progress = Progress(n, "creating offers", force=cfg.progress)
     started = time.perf_counter()
+    uris: list[str] = []
+    remaining = n
+    body = {"credential_configuration_id": cfg.config_id, "credential_subject": SUBJECT, "expires_in": 3600}
+    admin = {"Authorization": f"Bearer {cfg.admin_token}"}
 
-    async def one() -> str:
-        async with (
-            sem,
-            session.post(
-                f"{cfg.server}/admin/offers",
-                json={"credential_configuration_id": cfg.config_id, "credential_subject": SUBJECT, "expires_in": 3600},
-                headers={"Authorization": f"Bearer {cfg.admin_token}"},
-            ) as resp,
-        ):
-            body = await resp.json()
-            if resp.status != 201:
-                raise SystemExit(f"cannot create offers: {resp.status} {body}")
-            progress.advance()
-            return str(body["offer_uri"])
-
-    uris = await asyncio.gather(*(one() for _ in range(n)))
-    progress.close()
-    return list(uris), time.perf_counter() - started
-
-
-async def _probe(session: aiohttp.ClientSession, url: str, rec: Recorder, stop: asyncio.Event) -> None:
-    while not stop.is_set():
+    async def creator() -> None:
+        nonlocal remaining
+        client = HttpClient()
         try:
-            await _step(session, rec, "probe_healthz", "GET", url)
-        except _FlowError as exc:
-            rec.errors[exc.kind] += 1
-        await asyncio.sleep(0.05)
+            while remaining > 0:
+                remaining -= 1  # claimed before the await, so exactly n offers are made
+                resp = await client.request("POST", f"{cfg.server}/admin/offers", json_body=body, headers=admin)
+                if resp.status != 201:
+                    raise BenchSetupError(f"cannot create offers: {resp.status} {resp.body[:300]!r}")
+                uris.append(str(resp.json()["offer_uri"]))
+                progress.advance()
+        finally:
+            await client.close()
+
+    await asyncio.gather(*(creator() for _ in range(min(cfg.concurrency, n))))
+    progress.close()
+    return uris, time.perf_counter() - started
 
 
-async def discover(session: aiohttp.ClientSession, server: str) -> dict[str, Any]:
+async def _probe(url: str, rec: Recorder, stop: asyncio.Event) -> None:
+    client = HttpClient()
+    try:
+        while not stop.is_set():
+            try:
+                await _step(client, rec, "probe_healthz", "GET", url)
+            except _FlowError as exc:
+                rec.errors[exc.kind] += 1
+            await asyncio.sleep(0.05)
+    finally:
+        await client.close()
+
+
+async def discover(server: str) -> dict[str, Any]:
     """Credential Issuer Metadata plus the AS token endpoint (OpenID4VCI 1.0 §12.2, §12.3)."""
-    async with session.get(f"{server}/.well-known/openid-credential-issuer") as resp:
-        meta: dict[str, Any] = await resp.json()
-    async with session.get(f"{server}/.well-known/oauth-authorization-server") as resp:
-        meta |= {"token_endpoint": (await resp.json())["token_endpoint"]}
-    return meta
+    client = HttpClient()
+    try:
+        meta: dict[str, Any] = (await client.request("GET", f"{server}/.well-known/openid-credential-issuer")).json()
+        auth = (await client.request("GET", f"{server}/.well-known/oauth-authorization-server")).json()
+    except (HttpError, ValueError) as exc:
+        raise BenchSetupError(f"cannot read the issuer's metadata at {server}: {exc}") from None
+    finally:
+        await client.close()
+    return meta | {"token_endpoint": auth["token_endpoint"]}
 
 
 async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
-    connector = aiohttp.TCPConnector(limit=cfg.concurrency + 4)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-        meta = await discover(session, cfg.server)
-        offers, offer_seconds = await _create_offers(session, cfg, cfg.flows)
-        rec = Recorder()
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for uri in offers:
-            queue.put_nowait(uri)
-        deadline = time.monotonic() + cfg.duration
-        progress = Progress(len(offers), f"issuing {cfg.config_id}", force=cfg.progress)
-        stop = asyncio.Event()
+    meta = await discover(cfg.server)
+    offers, offer_seconds = await _create_offers(cfg, cfg.flows)
+    # one holder key per flow, made before the timed phase (key generation is the wallet's, not the exchange's)
+    work = [(uri, SigningKey(generate_key("EC"), kid="holder")) for uri in offers]
+    work.reverse()
+    rec = Recorder()
+    deadline = time.monotonic() + cfg.duration
+    progress = Progress(len(offers), f"issuing {cfg.config_id}", force=cfg.progress)
+    stop = asyncio.Event()
 
-        async def worker() -> None:
-            while time.monotonic() < deadline:
+    async def worker() -> None:
+        client = HttpClient()
+        try:
+            while work and time.monotonic() < deadline:
+                uri, key = work.pop()
                 try:
-                    uri = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                try:
-                    await _flow(session, rec, uri, meta)
+                    await _flow(client, rec, uri, meta, key)
                 except _FlowError as exc:
                     rec.errors[exc.kind] += 1
                 progress.advance()
+        finally:
+            await client.close()
 
-        server_cpu0 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
-        self_cpu0 = self_cpu_seconds()
-        started = time.perf_counter()
-        probe = asyncio.create_task(_probe(session, f"{cfg.server}/healthz", rec, stop))
-        await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
-        elapsed = time.perf_counter() - started
-        stop.set()
-        await probe
-        progress.close()
-        server_cpu1 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    server_cpu0 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    self_cpu0 = self_cpu_seconds()
+    started = time.perf_counter()
+    probe = asyncio.create_task(_probe(f"{cfg.server}/healthz", rec, stop))
+    await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
+    elapsed = time.perf_counter() - started
+    generator_cpu = self_cpu_seconds() - self_cpu0
+    server_cpu1 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    stop.set()
+    await probe
+    progress.close()
     done = len(rec.flows)
     report: dict[str, Any] = {
         "kind": "issuance",
@@ -202,7 +199,7 @@ async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
         "offer_creation": {"count": len(offers), "per_s": round(len(offers) / offer_seconds, 1)},
         "flow_latency": Recorder(steps={"flow": rec.flows}).summary()["flow"] if rec.flows else {},
         "steps": rec.summary(),
-        "generator_cpu_ms_per_flow": round((self_cpu_seconds() - self_cpu0) * 1000 / max(done, 1), 3),
+        "generator_cpu_ms_per_flow": round(generator_cpu * 1000 / max(done, 1), 3),
     }
     if server_cpu0 is not None and server_cpu1 is not None:
         report["server_cpu_ms_per_flow"] = round((server_cpu1 - server_cpu0) * 1000 / max(done, 1), 3)

@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
-
+from oid4vc.bench.http import HttpClient, HttpError
 from oid4vc.bench.issuance import PRE_AUTH, SUBJECT, _FlowError, _proof, _step, discover
-from oid4vc.bench.stats import Progress, Recorder, cpu_seconds_of, self_cpu_seconds
+from oid4vc.bench.stats import BenchSetupError, Progress, Recorder, cpu_seconds_of, self_cpu_seconds
 from oid4vc.crypto.jwcrypto import encrypt_for_test
 from oid4vc.crypto.keys import SigningKey, generate_key
 from oid4vc.dids.jwk import did_jwk_from_jwk
@@ -55,41 +54,26 @@ class _Holder:
     credential: Any
 
 
-async def _issue(session: aiohttp.ClientSession, cfg: PresentationBench, meta: dict[str, Any]) -> _Holder:
+async def _issue(client: HttpClient, cfg: PresentationBench, meta: dict[str, Any]) -> _Holder:
     admin = {"Authorization": f"Bearer {cfg.admin_token}"}
-    async with session.post(
-        f"{cfg.server}/admin/offers",
-        headers=admin,
-        json={"credential_configuration_id": _CONFIGS[cfg.format], "credential_subject": SUBJECT},
-    ) as resp:
-        offer_uri = (await resp.json())["offer_uri"]
-    offer_url = parse_qs(urlsplit(offer_uri).query)["credential_offer_uri"][0]
+    body = {"credential_configuration_id": _CONFIGS[cfg.format], "credential_subject": SUBJECT}
     rec = Recorder()
-    offer = await _step(session, rec, "offer", "GET", offer_url)
-    token = await _step(
-        session,
-        rec,
-        "token",
-        "POST",
-        meta["token_endpoint"],
-        data={"grant_type": PRE_AUTH, "pre-authorized_code": offer["grants"][PRE_AUTH]["pre-authorized_code"]},
-    )
-    nonce = (await _step(session, rec, "nonce", "POST", meta["nonce_endpoint"]))["c_nonce"]
+    offer_uri = (await _step(client, rec, "create_offer", "POST", f"{cfg.server}/admin/offers", json_body=body,
+                             headers=admin))["offer_uri"]
+    offer_url = parse_qs(urlsplit(offer_uri).query)["credential_offer_uri"][0]
+    offer = await _step(client, rec, "offer", "GET", offer_url)
+    form = {"grant_type": PRE_AUTH, "pre-authorized_code": offer["grants"][PRE_AUTH]["pre-authorized_code"]}
+    token = await _step(client, rec, "token", "POST", meta["token_endpoint"], form=form)
+    nonce = (await _step(client, rec, "nonce", "POST", meta["nonce_endpoint"]))["c_nonce"]
     kty = "OKP" if cfg.format == "ldp_vc" else "EC"
     key = SigningKey(generate_key(kty), kid="holder")
     did = did_key_from_jwk(key.public_jwk) if kty == "OKP" else did_jwk_from_jwk(key.public_jwk)
     header_kid = f"{did}#{did.removeprefix('did:key:')}" if kty == "OKP" else None
     proof = _proof(key, meta["credential_issuer"], nonce, kid=header_kid)
-    body = {"credential_configuration_id": _CONFIGS[cfg.format], "proofs": {"jwt": [proof]}}
-    issued = await _step(
-        session,
-        rec,
-        "credential",
-        "POST",
-        meta["credential_endpoint"],
-        json=body,
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-    )
+    request = {"credential_configuration_id": _CONFIGS[cfg.format], "proofs": {"jwt": [proof]}}
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    issued = await _step(client, rec, "credential", "POST", meta["credential_endpoint"], json_body=request,
+                         headers=bearer)
     return _Holder(key, did, issued["credentials"][0]["credential"])
 
 
@@ -154,71 +138,85 @@ async def _presentation(holder: _Holder, fmt: str, request: dict[str, Any]) -> A
     )
 
 
-async def _flow(session: aiohttp.ClientSession, rec: Recorder, cfg: PresentationBench, holder: _Holder) -> None:
+async def _flow(client: HttpClient, rec: Recorder, cfg: PresentationBench, holder: _Holder) -> None:
     started = time.perf_counter()
     created = await _step(
-        session,
+        client,
         rec,
         "create_request",
         "POST",
         f"{cfg.server}/admin/presentations",
-        json={"dcql_query": _query(cfg), "response_mode": cfg.response_mode},
+        json_body={"dcql_query": _query(cfg), "response_mode": cfg.response_mode},
         headers={"Authorization": f"Bearer {cfg.admin_token}"},
     )
     flow_started = time.perf_counter()
     request_uri = parse_qs(urlsplit(created["request_uri"]).query)["request_uri"][0]
-    begun = time.perf_counter()
-    async with session.get(request_uri) as resp:
-        if resp.status != 200:
-            raise _FlowError(f"request:{resp.status}")
-        request = parse_compact_jws(await resp.text()).payload
-    rec.steps["request"].append(time.perf_counter() - begun)
+    try:
+        resp = await client.request("GET", request_uri)
+    except HttpError as exc:
+        raise _FlowError(f"request:{exc.kind}") from None
+    if resp.status != 200:
+        raise _FlowError(f"request:{resp.status}")
+    request = parse_compact_jws(resp.text()).payload
+    rec.steps["request"].append(time.perf_counter() - flow_started)
     vp_token = {"badge": [await _presentation(holder, cfg.format, request)]}
     if cfg.response_mode == "direct_post.jwt":
         jwk = request["client_metadata"]["jwks"]["keys"][0]
         form = {"response": encrypt_for_test({"vp_token": vp_token, "state": request["state"]}, jwk)}
     else:
         form = {"vp_token": json.dumps(vp_token), "state": request["state"]}
-    await _step(session, rec, "response", "POST", request["response_uri"], data=form)
+    await _step(client, rec, "response", "POST", request["response_uri"], form=form)
     rec.flows.append(time.perf_counter() - flow_started)
     rec.steps["total_with_create"].append(time.perf_counter() - started)
 
 
 async def run_presentation_bench(cfg: PresentationBench) -> dict[str, Any]:
-    connector = aiohttp.TCPConnector(limit=cfg.concurrency + 4)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-        meta = await discover(session, cfg.server)
-        setup = Progress(cfg.flows, f"issuing {cfg.format} credentials (setup)", force=cfg.progress)
-        sem = asyncio.Semaphore(cfg.concurrency)
+    meta = await discover(cfg.server)
+    setup = Progress(cfg.flows, f"issuing {cfg.format} credentials (setup)", force=cfg.progress)
+    holders: list[_Holder] = []
+    remaining = cfg.flows
 
-        async def issue_one() -> _Holder:
-            async with sem:
-                holder = await _issue(session, cfg, meta)
+    async def issuer() -> None:
+        nonlocal remaining
+        client = HttpClient()
+        try:
+            while remaining > 0:
+                remaining -= 1
+                try:
+                    holders.append(await _issue(client, cfg, meta))
+                except _FlowError as exc:
+                    raise BenchSetupError(f"cannot issue the credentials to present: {exc.kind}") from None
                 setup.advance()
-                return holder
+        finally:
+            await client.close()
 
-        holders = list(await asyncio.gather(*(issue_one() for _ in range(cfg.flows))))
-        setup.close()
-        rec = Recorder()
-        deadline = time.monotonic() + cfg.duration
-        progress = Progress(len(holders), f"presenting {cfg.format} ({cfg.response_mode})", force=cfg.progress)
+    await asyncio.gather(*(issuer() for _ in range(min(cfg.concurrency, cfg.flows))))
+    setup.close()
+    rec = Recorder()
+    deadline = time.monotonic() + cfg.duration
+    progress = Progress(len(holders), f"presenting {cfg.format} ({cfg.response_mode})", force=cfg.progress)
 
-        async def worker() -> None:
+    async def worker() -> None:
+        client = HttpClient()
+        try:
             while holders and time.monotonic() < deadline:
                 holder = holders.pop()
                 try:
-                    await _flow(session, rec, cfg, holder)
+                    await _flow(client, rec, cfg, holder)
                 except _FlowError as exc:
                     rec.errors[exc.kind] += 1
                 progress.advance()
+        finally:
+            await client.close()
 
-        server_cpu0 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
-        self_cpu0 = self_cpu_seconds()
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
-        elapsed = time.perf_counter() - started
-        progress.close()
-        server_cpu1 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    server_cpu0 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    self_cpu0 = self_cpu_seconds()
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
+    elapsed = time.perf_counter() - started
+    generator_cpu = self_cpu_seconds() - self_cpu0
+    server_cpu1 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    progress.close()
     done = len(rec.flows)
     report: dict[str, Any] = {
         "kind": "presentation",
@@ -231,7 +229,7 @@ async def run_presentation_bench(cfg: PresentationBench) -> dict[str, Any]:
         "elapsed_s": round(elapsed, 3),
         "presentations_per_s": round(done / elapsed, 1) if elapsed else 0.0,
         "steps": rec.summary(),
-        "generator_cpu_ms_per_flow": round((self_cpu_seconds() - self_cpu0) * 1000 / max(done, 1), 3),
+        "generator_cpu_ms_per_flow": round(generator_cpu * 1000 / max(done, 1), 3),
     }
     if server_cpu0 is not None and server_cpu1 is not None:
         report["server_cpu_ms_per_flow"] = round((server_cpu1 - server_cpu0) * 1000 / max(done, 1), 3)

@@ -10,7 +10,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Progress", "Recorder", "cpu_seconds_of", "percentile", "self_cpu_seconds"]
+__all__ = ["BenchSetupError", "Progress", "Recorder", "cpu_seconds_of", "percentile", "self_cpu_seconds"]
+
+
+class BenchSetupError(Exception):
+    """The run cannot start (metadata unreadable, offers refused, setup credentials not issued): a message for
+    the operator, not a measurement."""
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

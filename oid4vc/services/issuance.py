@@ -99,6 +99,8 @@ class IssuerService:
     random: Randomness
     events: EventBus = field(default_factory=EventBus)
     status: StatusService | None = None  # None: credentials carry no status entry
+    # did:key / did:jwk encodings per signing key (kid = RFC 7638 thumbprint); a pure function, computed once
+    _identities: dict[str, IssuerKey] = field(default_factory=dict, init=False, repr=False)
 
     async def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
         await self.events.publish(Event(type_, self.clock.now(), data, subject_id))
@@ -140,10 +142,15 @@ class IssuerService:
 
     def issuer_key(self, fmt: CredentialFormat) -> IssuerKey:
         signer = self.keys.active(fmt.key_type)
+        known = self._identities.get(signer.kid)
+        if known is not None and known.signer is signer:
+            return known
         ident = key_identity(
             self.settings.issuer.did_method, signer.public_jwk, kid=signer.kid, public_url=self.issuer_url
         )
-        return IssuerKey(signer=signer, issuer_id=ident.did, verification_method=ident.verification_method)
+        key = IssuerKey(signer=signer, issuer_id=ident.did, verification_method=ident.verification_method)
+        self._identities[signer.kid] = key
+        return key
 
     def _config(self, config_id: str) -> tuple[CredentialConfigurationSettings, CredentialFormat]:
         config = self.settings.credential_configurations[config_id]

@@ -1,16 +1,26 @@
-"""SQLite store adapter (aiosqlite, WAL). The only module that imports aiosqlite.
+"""SQLite store adapter (WAL). The only module that imports sqlite3 / aiosqlite.
 
 Atomic operations run inside ``BEGIN IMMEDIATE`` transactions, which take SQLite's write lock up front, so the
-single-use guarantees of ``oid4vc.store.base`` hold across several processes sharing one database file.
+single-use guarantees of ``oid4vc.store.base`` hold across several processes sharing one database file; the other
+single-use operations (nonces) are one statement each, atomic on their own.
 Schema migrations are versioned SQL files applied in order and tracked in ``PRAGMA user_version``.
+
+Where the work runs: the wallet-facing statements are point lookups and single-row writes that SQLite finishes in
+microseconds (WAL, ``synchronous = NORMAL``: a commit appends to the WAL without fsync), less than a hand-off to a
+thread and back costs. They run inline on the event loop, and a transaction's statements never yield to the loop
+between ``BEGIN`` and ``COMMIT``. The blocking parts stay off the loop: the busy timeout is 0 (a database locked by
+another process is retried with ``asyncio.sleep`` backoff, then reported as ``StoreUnavailableError``, a 503), and
+the WAL checkpoint (which fsyncs) and the bulk purge run on a second connection in aiosqlite's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -43,11 +53,25 @@ from oid4vc.store.status_lists import (
 
 __all__ = ["SqliteStore"]
 
-BEGIN_RETRY_SECONDS = 10.0
+log = logging.getLogger(__name__)
+
+BUSY_RETRY_SECONDS = 10.0
+CHECKPOINT_INTERVAL_SECONDS = 1.0
 _OFFER_COLUMNS = (
     "id, credential_configuration_ids, credential_subject, pre_authorized_code_hash, pre_authorized_code, "
     "reference, tx_code, tx_code_hash, created_at, expires_at, by_reference, state, tx_code_attempts, "
     "approval_required, approved_at, notification_event"
+)
+_PRAGMAS = (
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+)
+# an offer and the ids of its credentials in issuance order, in one statement
+_SELECT_OFFER = (
+    f"SELECT {_OFFER_COLUMNS}, (SELECT json_group_array(id) FROM (SELECT id FROM credentials "  # noqa: S608
+    "WHERE offer_id = offers.id ORDER BY rowid)) AS credential_ids FROM offers WHERE "
 )
 
 
@@ -60,40 +84,36 @@ def _dt(value: float) -> datetime:
 
 
 class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, SqliteOutbox):
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, background: aiosqlite.Connection) -> None:
         self._conn: Any = _Statements(conn)
+        self._background = background
         self._write_lock = asyncio.Lock()
+        self._checkpointer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA busy_timeout = 10000")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        store = cls(conn)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        for pragma in _PRAGMAS:
+            conn.execute(pragma).close()
+        conn.execute("PRAGMA wal_autocheckpoint = 0").close()  # checkpoints fsync: the background connection's job
+        conn.execute("PRAGMA busy_timeout = 0").close()  # never block the event loop; _Statements retries instead
+        background = await aiosqlite.connect(str(path), isolation_level=None)
+        for pragma in _PRAGMAS:
+            await (await background.execute(pragma)).close()
+        store = cls(conn, background)
         await store._migrate()
+        store._checkpointer = asyncio.create_task(store._checkpoint_periodically())
         return store
 
-    async def _begin(self) -> None:
-        """``BEGIN IMMEDIATE`` takes the write lock up front (the busy timeout waits for other processes); a
-        database that stays locked is an outage (503), not a server error."""
-        # SQLite answers SQLITE_BUSY at once, without its busy handler, where waiting could deadlock (WAL snapshot
-        # conflicts between processes); those clear in milliseconds, so retry with backoff before calling it an outage.
-        deadline = asyncio.get_running_loop().time() + BEGIN_RETRY_SECONDS
-        delay = 0.001
+    async def _checkpoint_periodically(self) -> None:
+        """Copy the WAL back into the database (PASSIVE: never waits for, nor blocks, readers and writers)."""
         while True:
+            await asyncio.sleep(CHECKPOINT_INTERVAL_SECONDS)
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if asyncio.get_running_loop().time() >= deadline:
-                    raise StoreUnavailableError("the SQLite database is locked by another process") from exc
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.05)
+                await (await self._background.execute("PRAGMA wal_checkpoint(PASSIVE)")).close()
+            except sqlite3.Error as exc:  # a busy or closing database: the next round tries again
+                log.debug("WAL checkpoint skipped: %s", exc)
 
     async def _migrate(self) -> None:
         async with self._transaction() as conn:
@@ -107,9 +127,10 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
                     await conn.execute(f"PRAGMA user_version = {version:d}")
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _transaction(self) -> AsyncIterator[_Statements]:
+        """``BEGIN IMMEDIATE`` takes the write lock up front; the body runs inline and never yields to the loop."""
         async with self._write_lock:
-            await self._begin()
+            await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
@@ -118,7 +139,12 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
             await self._conn.execute("COMMIT")
 
     async def close(self) -> None:
-        await self._conn.close()
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+        await self._background.close()
+        self._conn.close()
 
     # -- offers -----------------------------------------------------------------------------------------
 
@@ -146,15 +172,9 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
                 ),
             )
 
-    async def _offer_where(self, conn: aiosqlite.Connection, where: str, value: str) -> OfferRecord | None:
-        cursor = await conn.execute(f"SELECT {_OFFER_COLUMNS} FROM offers WHERE {where} = ?", (value,))  # noqa: S608
-        row = await cursor.fetchone()
-        if row is None:
-            return None
-        ids = await (
-            await conn.execute("SELECT id FROM credentials WHERE offer_id = ? ORDER BY rowid", (row["id"],))
-        ).fetchall()
-        return _offer_from_row(row, tuple(r["id"] for r in ids))
+    async def _offer_where(self, conn: _Statements, where: str, value: str) -> OfferRecord | None:
+        row = await (await conn.execute(f"{_SELECT_OFFER}{where} = ?", (value,))).fetchone()
+        return _offer_from_row(row, tuple(json.loads(row["credential_ids"]))) if row is not None else None
 
     async def get_offer(self, offer_id: str) -> OfferRecord | None:
         return await self._offer_where(self._conn, "id", offer_id)
@@ -220,13 +240,13 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
         )
 
     async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None:
-        async with self._transaction() as conn:
-            await conn.execute("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", (nonce, _ts(expires_at)))
+        await self._conn.execute("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", (nonce, _ts(expires_at)))
 
     async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
-        async with self._transaction() as conn:
-            cursor = await conn.execute("DELETE FROM nonces WHERE nonce = ? AND expires_at > ?", (nonce, _ts(now)))
-            return cursor.rowcount == 1
+        """One DELETE: exactly one caller, in any process, sees the row go (single use without a transaction)."""
+        sql = "DELETE FROM nonces WHERE nonce = ? AND expires_at > ?"
+        rows: _Rows = await self._conn.execute(sql, (nonce, _ts(now)))
+        return rows.rowcount == 1
 
     # -- issuance ---------------------------------------------------------------------------------------
 
@@ -260,16 +280,30 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
             ("DELETE FROM offers WHERE state IN ('offered', 'locked') AND expires_at <= ?", (cutoff,)),
             ("DELETE FROM presentations WHERE status = 'pending' AND expires_at <= ?", (cutoff,)),
         ]
+        # Bulk deletes can take a while: they run on the background connection, off the event loop; the inline
+        # connection's writers meanwhile wait for the lock with asyncio backoff.
         deleted = 0
-        async with self._transaction() as conn:
+        bg = self._background
+        try:
+            await bg.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            raise StoreUnavailableError("the SQLite database is locked by another process") from exc
+        try:
             for sql, args in statements:
-                deleted += max((await conn.execute(sql, args)).rowcount, 0)
+                async with bg.execute(sql, args) as cursor:
+                    deleted += max(cursor.rowcount, 0)
             # Offers that can issue nothing more keep no personal data (no live token, no waiting transaction).
-            await conn.execute(
+            await bg.execute(
                 "UPDATE offers SET credential_subject = '{}' WHERE state NOT IN ('offered', 'locked') "
                 "AND credential_subject <> '{}' AND id NOT IN (SELECT offer_id FROM access_tokens) "
                 "AND id NOT IN (SELECT offer_id FROM deferred_transactions)"
             )
+        except BaseException:
+            await bg.execute("ROLLBACK")
+            raise
+        await bg.execute("COMMIT")
         return deleted
 
 
@@ -302,8 +336,7 @@ def _offer_from_row(row: Any, credential_ids: tuple[str, ...]) -> OfferRecord:
 
 class _Rows:
     """A finished statement: all rows fetched and the cursor closed, so no statement keeps a read transaction open
-    on the shared connection (an open one makes a later ``BEGIN IMMEDIATE`` fail at once with SQLITE_BUSY under
-    WAL when another process has written in between)."""
+    (an open one makes a later ``BEGIN IMMEDIATE`` fail with SQLITE_BUSY under WAL once another process wrote)."""
 
     def __init__(self, rows: list[Any], rowcount: int) -> None:
         self._rows = rows
@@ -316,37 +349,63 @@ class _Rows:
         return self._rows
 
 
-def _run_statement(conn: sqlite3.Connection, sql: str, parameters: Any) -> tuple[list[Any], int]:
-    cursor = conn.execute(sql, parameters)
-    try:
-        return cursor.fetchall(), cursor.rowcount
-    finally:
-        cursor.close()
-
-
-def _run_many(conn: sqlite3.Connection, sql: str, parameters: Any) -> int:
-    cursor = conn.executemany(sql, parameters)
-    try:
-        return cursor.rowcount
-    finally:
-        cursor.close()
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 class _Statements:
-    """Each statement runs, is fetched and is closed in ONE hop to aiosqlite's thread (execute + fetch + close as
-    separate awaits cost three hops; the thread hand-off, not SQLite, dominates a small statement's cost)."""
+    """Statements run inline: executed, fetched and closed in one call, without yielding to the event loop.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._inner = conn
-        # aiosqlite's own queue to its thread (untyped, private); one call = one hop
-        self._in_thread: Callable[..., Awaitable[Any]] = conn._execute
+    Outside a transaction a statement that finds the database locked by another process (SQLITE_BUSY, also the
+    immediate SQLITE_BUSY_SNAPSHOT of WAL) did nothing, so it is retried after an ``asyncio.sleep`` with backoff;
+    one that stays locked for ``BUSY_RETRY_SECONDS`` is an outage (``StoreUnavailableError``, a 503). Inside a
+    transaction (after ``BEGIN IMMEDIATE`` holds the write lock) a busy error ends the transaction the same way.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._raw = conn
+
+    def _run(self, sql: str, parameters: Any) -> _Rows:
+        cursor = self._raw.execute(sql, parameters)
+        try:
+            return _Rows(cursor.fetchall(), cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _run_many(self, sql: str, parameters: Any) -> _Rows:
+        cursor = self._raw.executemany(sql, parameters)
+        try:
+            return _Rows([], cursor.rowcount)
+        finally:
+            cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> _Rows:
-        rows, rowcount = await self._in_thread(_run_statement, self._inner._conn, sql, parameters)
-        return _Rows(rows, rowcount)
+        return await self._retrying(self._run, sql, parameters)
 
     async def executemany(self, sql: str, parameters: Any) -> _Rows:
-        return _Rows([], await self._in_thread(_run_many, self._inner._conn, sql, parameters))
+        return await self._retrying(self._run_many, sql, parameters)
 
-    async def close(self) -> None:
-        await self._inner.close()
+    async def _retrying(self, run: Callable[[str, Any], _Rows], sql: str, parameters: Any) -> _Rows:
+        try:
+            return run(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            if self._raw.in_transaction:
+                raise StoreUnavailableError("the SQLite database is locked by another process") from exc
+        deadline = asyncio.get_running_loop().time() + BUSY_RETRY_SECONDS
+        delay = 0.001
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                return run(sql, parameters)
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if asyncio.get_running_loop().time() >= deadline:
+                    raise StoreUnavailableError("the SQLite database is locked by another process") from exc
+            delay = min(delay * 2, 0.05)
+
+    def close(self) -> None:
+        self._raw.close()

@@ -25,6 +25,7 @@ from oid4vc.clock import SystemClock
 from oid4vc.config import Settings
 from oid4vc.context import JsonFormatter
 from oid4vc.crypto.keystore import KeyRing
+from oid4vc.eventloop import new_event_loop
 
 __all__ = ["run_server", "run_workers"]
 
@@ -45,6 +46,7 @@ def run_server(settings: Settings, admin_token: str, *, reuse_port: bool = False
 
     web.run_app(
         create_app(settings, admin_token=admin_token),
+        loop=new_event_loop(),
         host=settings.server.host,
         port=settings.server.port,
         ssl_context=_ssl(settings),
