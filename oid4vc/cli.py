@@ -201,6 +201,7 @@ def _run_bench(args: argparse.Namespace, run: Callable[[Coroutine[Any, Any, dict
                     concurrency=args.concurrency,
                     duration=args.duration,
                     server_pids=tuple(args.server_pid or ()),
+                    database_pids=tuple(args.database_pid or ()),
                     progress=not args.quiet,
                 )
             )
@@ -221,6 +222,7 @@ def _run_bench(args: argparse.Namespace, run: Callable[[Coroutine[Any, Any, dict
                     concurrency=args.concurrency,
                     duration=args.duration,
                     server_pids=tuple(args.server_pid or ()),
+                    database_pids=tuple(args.database_pid or ()),
                     progress=not args.quiet,
                 )
             )
@@ -389,6 +391,8 @@ def _parser() -> argparse.ArgumentParser:
     bissue.add_argument("--concurrency", type=int, default=32)
     bissue.add_argument("--duration", type=float, default=60.0, help="stop after this many seconds")
     bissue.add_argument("--server-pid", type=int, action="append", help="server process id(s) for CPU accounting")
+    bissue.add_argument("--database-pid", type=int, action="append",
+                        help="a local database server's main process id (PostgreSQL's postmaster), CPU reported apart")
     bissue.add_argument("--quiet", action="store_true", help="no progress bar")
     bpres = bench_sub.add_parser("presentation", help="OpenID4VP presentations answered by many wallets at once")
     bpres.add_argument("--server", default="http://127.0.0.1:8080")
@@ -399,6 +403,7 @@ def _parser() -> argparse.ArgumentParser:
     bpres.add_argument("--concurrency", type=int, default=32)
     bpres.add_argument("--duration", type=float, default=60.0)
     bpres.add_argument("--server-pid", type=int, action="append")
+    bpres.add_argument("--database-pid", type=int, action="append")
     bpres.add_argument("--quiet", action="store_true")
     for p in (bsign, bissue, bpres):
         p.add_argument("--json", help="also write the report to this file")

@@ -29,14 +29,16 @@ start_server() {  # name store_url workers jsonld_workers
   sleep 1
 }
 
+DB_PID_ARGS=()  # the PostgreSQL postmaster, whose CPU (its backends') is reported apart from the server's
+
 bench_issuance() {  # name config
   "$PY" -m oid4vc bench issuance --server "$BASE" --config-id "$2" --flows "$FLOWS" --concurrency 32 \
-    --duration 120 --server-pid "$SERVER_PID" --quiet --json "$OUT/$1.json" > /dev/null
+    --duration 120 --server-pid "$SERVER_PID" "${DB_PID_ARGS[@]}" --quiet --json "$OUT/$1.json" > /dev/null
 }
 
 bench_presentation() {  # name format
   "$PY" -m oid4vc bench presentation --server "$BASE" --format "$2" --flows "$PRES" --concurrency 32 \
-    --duration 120 --server-pid "$SERVER_PID" --quiet --json "$OUT/$1.json" > /dev/null
+    --duration 120 --server-pid "$SERVER_PID" "${DB_PID_ARGS[@]}" --quiet --json "$OUT/$1.json" > /dev/null
 }
 
 "$PY" -m oid4vc bench sign --seconds 3 --workers 2 --json "$OUT/sign.json" > /dev/null
@@ -57,6 +59,7 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
   $AS "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres --no-instructions >/dev/null
   PGPORT=$(port)
   $AS "$PGBIN/pg_ctl" start -D "$PGDATA" -l "$PGROOT/log" -w -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGROOT -c max_connections=200" >/dev/null
+  DB_PID_ARGS=(--database-pid "$(head -1 "$PGDATA/postmaster.pid")")
   for n in 1 2; do
     "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "b$n"
     start_server "pg${n}p" "postgresql://postgres@127.0.0.1:$PGPORT/b$n" "$n" 1
@@ -72,7 +75,7 @@ import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
 sign = json.loads((out / "sign.json").read_text())
 print("signing, credentials/s (in process, 2 JSON-LD workers):", {k: v for k, v in sign.items() if "/" in k})
-print(f"{'run':32} {'flows/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/flow':>16} {'gen CPU':>8} {'errors':>7} {'healthz p99':>11}")
+print(f"{'run':32} {'flows/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/flow':>16} {'db CPU':>7} {'gen CPU':>8} {'errors':>7} {'healthz p99':>11}")
 for f in sorted(out.glob("*.json")):
     if f.name == "sign.json":
         continue
@@ -81,5 +84,5 @@ for f in sorted(out.glob("*.json")):
     lat = d.get("flow_latency") or d["steps"].get("response", {})
     probe = d["steps"].get("probe_healthz", {}).get("p99_ms", "-")
     print(f"{f.stem:32} {rate:>8} {lat.get('p50_ms', 0):>7} {lat.get('p99_ms', 0):>7} "
-          f"{d.get('server_cpu_ms_per_flow', '-'):>16} {d['generator_cpu_ms_per_flow']:>8} {sum(d['errors'].values()):>7} {probe:>11}")
+          f"{d.get('server_cpu_ms_per_flow', '-'):>16} {d.get('database_cpu_ms_per_flow', '-'):>7} {d['generator_cpu_ms_per_flow']:>8} {sum(d['errors'].values()):>7} {probe:>11}")
 PYEOF

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from oid4vc.bench.http import HttpClient, HttpError
-from oid4vc.bench.stats import BenchSetupError, Progress, Recorder, cpu_seconds_of, self_cpu_seconds
+from oid4vc.bench.stats import BenchSetupError, CpuMeter, Progress, Recorder
 from oid4vc.crypto.keys import SigningKey, generate_key
 from oid4vc.encoding import b64url_encode
 from oid4vc.jose import encode_segment
@@ -45,6 +45,7 @@ class IssuanceBench:
     concurrency: int = 32
     duration: float = 60.0
     server_pids: tuple[int, ...] = ()
+    database_pids: tuple[int, ...] = ()  # a local database server's main process (CPU reported apart)
     progress: bool = True
 
 
@@ -175,14 +176,13 @@ async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
         finally:
             await client.close()
 
-    server_cpu0 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
-    self_cpu0 = self_cpu_seconds()
+    cpu = CpuMeter(cfg.server_pids, cfg.database_pids)
+    cpu.start()
     started = time.perf_counter()
     probe = asyncio.create_task(_probe(f"{cfg.server}/healthz", rec, stop))
     await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
     elapsed = time.perf_counter() - started
-    generator_cpu = self_cpu_seconds() - self_cpu0
-    server_cpu1 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    cpu_ms = cpu.per_flow_ms(len(rec.flows))
     stop.set()
     await probe
     progress.close()
@@ -199,8 +199,6 @@ async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
         "offer_creation": {"count": len(offers), "per_s": round(len(offers) / offer_seconds, 1)},
         "flow_latency": Recorder(steps={"flow": rec.flows}).summary()["flow"] if rec.flows else {},
         "steps": rec.summary(),
-        "generator_cpu_ms_per_flow": round(generator_cpu * 1000 / max(done, 1), 3),
+        **cpu_ms,
     }
-    if server_cpu0 is not None and server_cpu1 is not None:
-        report["server_cpu_ms_per_flow"] = round((server_cpu1 - server_cpu0) * 1000 / max(done, 1), 3)
     return report

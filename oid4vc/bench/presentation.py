@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from oid4vc.bench.http import HttpClient, HttpError
 from oid4vc.bench.issuance import PRE_AUTH, SUBJECT, _FlowError, _proof, _step, discover
-from oid4vc.bench.stats import BenchSetupError, Progress, Recorder, cpu_seconds_of, self_cpu_seconds
+from oid4vc.bench.stats import BenchSetupError, CpuMeter, Progress, Recorder
 from oid4vc.crypto.jwcrypto import encrypt_for_test
 from oid4vc.crypto.keys import SigningKey, generate_key
 from oid4vc.dids.jwk import did_jwk_from_jwk
@@ -44,6 +44,7 @@ class PresentationBench:
     concurrency: int = 32
     duration: float = 60.0
     server_pids: tuple[int, ...] = ()
+    database_pids: tuple[int, ...] = ()  # a local database server's main process (CPU reported apart)
     progress: bool = True
 
 
@@ -209,13 +210,12 @@ async def run_presentation_bench(cfg: PresentationBench) -> dict[str, Any]:
         finally:
             await client.close()
 
-    server_cpu0 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
-    self_cpu0 = self_cpu_seconds()
+    cpu = CpuMeter(cfg.server_pids, cfg.database_pids)
+    cpu.start()
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
     elapsed = time.perf_counter() - started
-    generator_cpu = self_cpu_seconds() - self_cpu0
-    server_cpu1 = cpu_seconds_of(list(cfg.server_pids)) if cfg.server_pids else None
+    cpu_ms = cpu.per_flow_ms(len(rec.flows))
     progress.close()
     done = len(rec.flows)
     report: dict[str, Any] = {
@@ -229,8 +229,6 @@ async def run_presentation_bench(cfg: PresentationBench) -> dict[str, Any]:
         "elapsed_s": round(elapsed, 3),
         "presentations_per_s": round(done / elapsed, 1) if elapsed else 0.0,
         "steps": rec.summary(),
-        "generator_cpu_ms_per_flow": round(generator_cpu * 1000 / max(done, 1), 3),
+        **cpu_ms,
     }
-    if server_cpu0 is not None and server_cpu1 is not None:
-        report["server_cpu_ms_per_flow"] = round((server_cpu1 - server_cpu0) * 1000 / max(done, 1), 3)
     return report

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BenchSetupError", "Progress", "Recorder", "cpu_seconds_of", "percentile", "self_cpu_seconds"]
+__all__ = ["BenchSetupError", "CpuMeter", "Progress", "Recorder", "cpu_seconds_of", "percentile", "self_cpu_seconds"]
 
 
 class BenchSetupError(Exception):
@@ -105,3 +105,33 @@ class Progress:
     def close(self) -> None:
         if self._enabled:
             sys.stderr.write("\n")
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent during the timed phase by the server processes, the database server's processes (when
+    local, e.g. PostgreSQL's postmaster: its backends are its children) and this generator, per completed flow."""
+
+    server_pids: tuple[int, ...] = ()
+    database_pids: tuple[int, ...] = ()
+    _start: dict[str, float | None] = field(default_factory=dict)
+
+    def _read(self) -> dict[str, float | None]:
+        return {
+            "server": cpu_seconds_of(list(self.server_pids)) if self.server_pids else None,
+            "database": cpu_seconds_of(list(self.database_pids)) if self.database_pids else None,
+            "generator": self_cpu_seconds(),
+        }
+
+    def start(self) -> None:
+        self._start = self._read()
+
+    def per_flow_ms(self, flows: int) -> dict[str, float]:
+        """``{server,database,generator}_cpu_ms_per_flow`` for the readable ones."""
+        end = self._read()
+        out: dict[str, float] = {}
+        for name, before in self._start.items():
+            after = end[name]
+            if before is not None and after is not None:
+                out[f"{name}_cpu_ms_per_flow"] = round((after - before) * 1000 / max(flows, 1), 3)
+        return out

@@ -93,7 +93,7 @@ class PoolOptions:
     """Connection pool settings, read from the store URL's query (defaults below)."""
 
     min_size: int = 1
-    max_size: int = 10
+    max_size: int = 20  # per process; a wallet flow holds one connection per store operation
     command_timeout: float = 30.0  # seconds one statement may take
     connect_timeout: float = 10.0  # seconds to establish one connection
 
@@ -149,6 +149,7 @@ class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred
                 max_size=options.max_size,
                 command_timeout=options.command_timeout,
                 timeout=options.connect_timeout,
+                reset=_keep_session,
             )
         except _UNAVAILABLE as exc:
             raise PostgresUnavailableError(_describe(exc)) from exc
@@ -427,6 +428,12 @@ def _offer_from_row(row: Any) -> OfferRecord:
         approved_at=row["approved_at"],
         notification_event=row["notification_event"],
     )
+
+
+async def _keep_session(conn: Any) -> None:
+    """Pool release without asyncpg's default reset (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL: a round trip
+    and four statements per acquire). The store leaves no session state behind: its advisory locks are
+    transaction-scoped and it sets, listens and declares nothing; asyncpg still rolls back an open transaction."""
 
 
 def _is_closed(conn: Any) -> bool:

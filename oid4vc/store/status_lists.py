@@ -311,6 +311,19 @@ class SqliteStatusLists:
 # -- PostgreSQL ---------------------------------------------------------------------------------------------
 
 
+# Takes up to $2 indexes from the oldest open list of scope $1 in one statement. FOR UPDATE returns the newest row
+# version once a concurrent taker commits (READ COMMITTED), and skips the row if that filled it; ``start`` is the
+# counter before this update.
+_TAKE_FROM_OPEN_LIST = (
+    "WITH open_list AS (SELECT id, counter FROM status_lists WHERE scope = $1 AND counter < size "
+    "ORDER BY created_at, id LIMIT 1 FOR UPDATE) "
+    "UPDATE status_lists s SET counter = LEAST(s.counter + $2, s.size), updated_at = $3 FROM open_list "
+    "WHERE s.id = open_list.id "
+    "RETURNING s.id, s.size, s.permutation_key, open_list.counter AS start, "
+    "LEAST(open_list.counter + $2, s.size) - open_list.counter AS taken"
+)
+
+
 class PostgresStatusLists:
     _run: Callable[..., Awaitable[Any]]
 
@@ -324,11 +337,24 @@ class PostgresStatusLists:
         now: datetime,
         new_list: Callable[[], NewStatusList],
     ) -> list[StatusSlot]:
+        # The common case is one statement: the open list's row is locked only while PostgreSQL runs it, not across
+        # round trips, so concurrent issuances in every process barely wait on each other. What it cannot finish
+        # (no open list yet, or the list filled up) goes to the transaction below.
+        row = await self._run(lambda conn: conn.fetchrow(_TAKE_FROM_OPEN_LIST, scope, count, now),
+                              transaction=False, retry=True)
+        slots: list[StatusSlot] = []
+        if row is not None:
+            start, taken = row["start"], row["taken"]
+            slots = [StatusSlot(row["id"], kind, row["size"], c, bytes(row["permutation_key"]))
+                     for c in range(start, start + taken)]
+        if len(slots) == count:
+            return slots
+
         async def op(conn: Any) -> list[StatusSlot]:
-            # Serialises allocations of one scope across processes, including the start of a new list.
+            # Serialises the start of new lists of one scope across processes.
             await conn.execute("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", ADVISORY_NAMESPACE, scope)
-            slots: list[StatusSlot] = []
-            while len(slots) < count:
+            more: list[StatusSlot] = []
+            while len(slots) + len(more) < count:
                 row = await conn.fetchrow(
                     "SELECT id, size, permutation_key, counter FROM status_lists "
                     "WHERE scope = $1 AND counter < size ORDER BY created_at, id LIMIT 1 FOR UPDATE",
@@ -345,15 +371,15 @@ class PostgresStatusLists:
                 else:
                     list_id, list_size, key, counter = row["id"], row["size"], bytes(row["permutation_key"]), row[
                         "counter"]
-                take = min(count - len(slots), list_size - counter)
-                slots += [StatusSlot(list_id, kind, list_size, c, key) for c in range(counter, counter + take)]
+                take = min(count - len(slots) - len(more), list_size - counter)
+                more += [StatusSlot(list_id, kind, list_size, c, key) for c in range(counter, counter + take)]
                 await conn.execute(
                     "UPDATE status_lists SET counter = $1, updated_at = $2 WHERE id = $3", counter + take, now, list_id
                 )
-            return slots
+            return more
 
-        result: list[StatusSlot] = await self._run(op, transaction=True, retry=True)
-        return result
+        rest: list[StatusSlot] = await self._run(op, transaction=True, retry=True)
+        return slots + rest
 
     async def get_status_list(self, list_id: str) -> StatusListRecord | None:
         row = await self._run(

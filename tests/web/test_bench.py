@@ -52,7 +52,7 @@ async def served(tmp_path: Path) -> AsyncIterator[str]:
 async def test_issuance_bench_completes_every_flow_and_reports_it(served: str, config_id: str) -> None:
     report = await run_issuance_bench(
         IssuanceBench(server=served, admin_token=ADMIN_TOKEN, config_id=config_id, flows=12, concurrency=4,
-                      duration=60, server_pids=(os.getpid(),), progress=False)
+                      duration=60, server_pids=(os.getpid(),), database_pids=(os.getpid(),), progress=False)
     )
     assert report["errors"] == {}
     assert report["flows_completed"] == 12
@@ -62,6 +62,7 @@ async def test_issuance_bench_completes_every_flow_and_reports_it(served: str, c
         assert 0 < report["steps"][step]["p50_ms"] <= report["steps"][step]["p99_ms"]
     assert report["flows_per_s"] > 0
     assert report["server_cpu_ms_per_flow"] > 0 and report["generator_cpu_ms_per_flow"] > 0
+    assert report["database_cpu_ms_per_flow"] >= 0  # reported apart (here the same process: the test server)
 
 
 async def test_issuance_bench_is_bounded_by_time_and_stops_on_a_refused_setup(served: str) -> None:
