@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
+from oid4vc.services.issuance import IssuerService
 from oid4vc.web.keys import issuer_key
 
 __all__ = ["routes"]
@@ -12,13 +16,18 @@ __all__ = ["routes"]
 _CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-async def credential_issuer_metadata(request: web.Request) -> web.Response:
-    # §12.2.2: 200, Content-Type application/json, credential_issuer identical to the URL's identifier
-    return web.json_response(request.app[issuer_key].credential_issuer_metadata(), headers=_CACHE)
+def _serialized_once(build: Callable[[IssuerService], object]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A handler for a document that is a function of the settings and formats alone (fixed for the app's life):
+    built and serialized on first use, then served as bytes. A wallet reads the issuer and AS metadata for every
+    offer it redeems, and building them costs more than the rest of such a request."""
+    body: list[bytes] = []
 
+    async def handler(request: web.Request) -> web.Response:
+        if not body:
+            body.append(json.dumps(build(request.app[issuer_key])).encode())
+        return web.Response(body=body[0], content_type="application/json", headers=_CACHE)
 
-async def authorization_server_metadata(request: web.Request) -> web.Response:
-    return web.json_response(request.app[issuer_key].authorization_server_metadata(), headers=_CACHE)
+    return handler
 
 
 async def did_document(request: web.Request) -> web.Response:
@@ -37,7 +46,8 @@ async def type_metadata(request: web.Request) -> web.Response:
 def routes(*, issuer_path: str, as_path: str, did_path: str, prefix: str) -> list[web.RouteDef]:
     return [
         web.get(f"{prefix}/vct/{{credential_type}}", type_metadata),
-        web.get(issuer_path, credential_issuer_metadata),
-        web.get(as_path, authorization_server_metadata),
+        # §12.2.2: 200, Content-Type application/json, credential_issuer identical to the URL's identifier
+        web.get(issuer_path, _serialized_once(IssuerService.credential_issuer_metadata)),
+        web.get(as_path, _serialized_once(IssuerService.authorization_server_metadata)),
         web.get(did_path, did_document),
     ]
