@@ -114,7 +114,7 @@ class CpuMeter:
 
     server_pids: tuple[int, ...] = ()
     database_pids: tuple[int, ...] = ()
-    _start: dict[str, float | None] = field(default_factory=dict)
+    _start: dict[str, float | None] = field(default_factory=dict, init=False)
 
     def _read(self) -> dict[str, float | None]:
         return {

@@ -387,24 +387,19 @@ class _Statements:
         return await self._retrying(self._run_many, sql, parameters)
 
     async def _retrying(self, run: Callable[[str, Any], _Rows], sql: str, parameters: Any) -> _Rows:
-        try:
-            return run(sql, parameters)
-        except sqlite3.OperationalError as exc:
-            if not _is_busy(exc):
-                raise
-            if self._raw.in_transaction:
-                raise StoreUnavailableError("the SQLite database is locked by another process") from exc
-        deadline = asyncio.get_running_loop().time() + BUSY_RETRY_SECONDS
+        deadline: float | None = None
         delay = 0.001
         while True:
-            await asyncio.sleep(delay)
             try:
                 return run(sql, parameters)
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc):
                     raise
-                if asyncio.get_running_loop().time() >= deadline:
+                now = asyncio.get_running_loop().time()
+                deadline = now + BUSY_RETRY_SECONDS if deadline is None else deadline
+                if self._raw.in_transaction or now >= deadline:
                     raise StoreUnavailableError("the SQLite database is locked by another process") from exc
+            await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
 
     def close(self) -> None:
