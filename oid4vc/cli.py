@@ -207,13 +207,14 @@ def _run_bench(args: argparse.Namespace, run: Callable[[Coroutine[Any, Any, dict
             )
         )
     else:
-        from oid4vc.bench.issuance import IssuanceBench, run_issuance_bench
+        from oid4vc.bench.issuance import IssuanceBench, run_issuance_bench, run_step_cost_bench
 
         token = args.token or os.environ.get("OID4VC_ADMIN_TOKEN")
         if not token:
             raise SystemExit("no admin token: pass --token or set OID4VC_ADMIN_TOKEN")
+        runner = run_step_cost_bench if args.by_step else run_issuance_bench
         report = run(
-            run_issuance_bench(
+            runner(
                 IssuanceBench(
                     server=args.server.rstrip("/"),
                     admin_token=token,
@@ -393,6 +394,8 @@ def _parser() -> argparse.ArgumentParser:
     bissue.add_argument("--server-pid", type=int, action="append", help="server process id(s) for CPU accounting")
     bissue.add_argument("--database-pid", type=int, action="append",
                         help="a local database server's main process id (PostgreSQL's postmaster), CPU reported apart")
+    bissue.add_argument("--by-step", action="store_true",
+                        help="server CPU per step: each step of every flow as its own phase (needs --server-pid)")
     bissue.add_argument("--quiet", action="store_true", help="no progress bar")
     bpres = bench_sub.add_parser("presentation", help="OpenID4VP presentations answered by many wallets at once")
     bpres.add_argument("--server", default="http://127.0.0.1:8080")

@@ -1,11 +1,23 @@
 """Byte encodings used across the specs: base64url without padding (RFC 7515 §2), base58btc and
-multibase (W3C Controller Documents §2.4 Multibase), and unsigned varints for multicodec prefixes."""
+multibase (W3C Controller Documents §2.4 Multibase), unsigned varints for multicodec prefixes, and JSON text
+(RFC 8259).
+
+JSON on the request path goes through ``json_dumps`` / ``json_loads``: orjson where it gives the same result as the
+standard library, the standard library where it would not. orjson turns integers beyond 64 bits into floats, so a
+text with a run of 19 or more digits is parsed by the standard library, as is anything orjson refuses (NaN,
+lone surrogates), which then parses or fails exactly as before. Output that orjson cannot produce (non-string keys,
+huge integers, lone surrogates) falls back to the standard library's ASCII form. Texts whose exact bytes are
+specified elsewhere keep their own encoder (``canonical_json`` for thumbprints, SD-JWT Disclosures, did:jwk).
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
+
+import orjson
 
 __all__ = [
     "b58decode",
@@ -13,6 +25,8 @@ __all__ = [
     "b64url_decode",
     "b64url_encode",
     "canonical_json",
+    "json_dumps",
+    "json_loads",
     "multibase_decode",
     "multibase_encode",
     "varint_decode",
@@ -92,3 +106,26 @@ def varint_decode(data: bytes) -> tuple[int, int]:
 def canonical_json(value: Any) -> bytes:
     """Compact, key-sorted JSON (the RFC 7638 thumbprint input form for JWK members)."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+_LONG_INTEGER = re.compile(r"[0-9]{19}")
+_LONG_INTEGER_BYTES = re.compile(rb"[0-9]{19}")
+
+
+def json_dumps(value: Any) -> str:
+    """Compact JSON text (no whitespace, UTF-8 characters unescaped)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"))
+
+
+def json_loads(text: str | bytes) -> Any:
+    """Parse JSON text exactly as ``json.loads`` does; raises ValueError (``json.JSONDecodeError``)."""
+    long_integer = _LONG_INTEGER.search(text) if isinstance(text, str) else _LONG_INTEGER_BYTES.search(text)
+    if long_integer is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)

@@ -6,11 +6,10 @@ Parsing a compact JWS here never checks a signature; callers hand the result to 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from oid4vc.encoding import b64url_decode, b64url_encode, canonical_json
+from oid4vc.encoding import b64url_decode, b64url_encode, canonical_json, json_dumps, json_loads
 
 __all__ = [
     "ASYMMETRIC_JWS_ALGS",
@@ -44,7 +43,7 @@ class CompactJws:
 
 
 def encode_segment(value: JsonObject) -> str:
-    return b64url_encode(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+    return b64url_encode(json_dumps(value).encode("utf-8"))
 
 
 def parse_compact_jws(token: str) -> CompactJws:
@@ -55,8 +54,8 @@ def parse_compact_jws(token: str) -> CompactJws:
     if len(parts) != 3:
         raise ValueError("JWT must have three parts")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        payload = json.loads(b64url_decode(parts[1]))
+        header = json_loads(b64url_decode(parts[0]))
+        payload = json_loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("JWT is not well-formed base64url JSON") from exc

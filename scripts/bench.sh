@@ -36,6 +36,11 @@ bench_issuance() {  # name config
     --duration 120 --server-pid "$SERVER_PID" "${DB_PID_ARGS[@]}" --quiet --json "$OUT/$1.json" > /dev/null
 }
 
+bench_steps() {  # name config: server CPU per step, each step of every flow as its own phase
+  "$PY" -m oid4vc bench issuance --by-step --server "$BASE" --config-id "$2" --flows "$FLOWS" --concurrency 32 \
+    --server-pid "$SERVER_PID" --quiet --json "$OUT/$1.json" > /dev/null
+}
+
 bench_presentation() {  # name format
   "$PY" -m oid4vc bench presentation --server "$BASE" --format "$2" --flows "$PRES" --concurrency 32 \
     --duration 120 --server-pid "$SERVER_PID" "${DB_PID_ARGS[@]}" --quiet --json "$OUT/$1.json" > /dev/null
@@ -47,6 +52,7 @@ start_server sqlite1 "sqlite:///$WORK/s1.db" 1 2
 bench_issuance issue-sqlite-1p-sd-jwt OpenBadgeCredential_dc_sd_jwt
 bench_issuance issue-sqlite-1p-jwt-vc OpenBadgeCredential_jwt_vc_json
 bench_issuance issue-sqlite-1p-ldp-vc OpenBadgeCredential_ldp_vc
+bench_steps steps-sqlite-1p-sd-jwt OpenBadgeCredential_dc_sd_jwt
 bench_presentation present-sqlite-1p-sd-jwt dc+sd-jwt
 bench_presentation present-sqlite-1p-jwt-vc jwt_vc_json
 bench_presentation present-sqlite-1p-ldp-vc ldp_vc
@@ -77,7 +83,7 @@ sign = json.loads((out / "sign.json").read_text())
 print("signing, credentials/s (in process, 2 JSON-LD workers):", {k: v for k, v in sign.items() if "/" in k})
 print(f"{'run':32} {'flows/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/flow':>16} {'db CPU':>7} {'gen CPU':>8} {'errors':>7} {'healthz p99':>11}")
 for f in sorted(out.glob("*.json")):
-    if f.name == "sign.json":
+    if f.name == "sign.json" or f.name.startswith("steps-"):
         continue
     d = json.loads(f.read_text())
     rate = d.get("flows_per_s", d.get("presentations_per_s"))
@@ -85,4 +91,8 @@ for f in sorted(out.glob("*.json")):
     probe = d["steps"].get("probe_healthz", {}).get("p99_ms", "-")
     print(f"{f.stem:32} {rate:>8} {lat.get('p50_ms', 0):>7} {lat.get('p99_ms', 0):>7} "
           f"{d.get('server_cpu_ms_per_flow', '-'):>16} {d.get('database_cpu_ms_per_flow', '-'):>7} {d['generator_cpu_ms_per_flow']:>8} {sum(d['errors'].values()):>7} {probe:>11}")
+for f in sorted(out.glob("steps-*.json")):
+    d = json.loads(f.read_text())
+    costs = {name: step.get("server_cpu_us_per_request") for name, step in d["steps"].items()}
+    print(f"{f.stem}: server CPU us/request by step {costs}; flow {d.get('server_cpu_ms_per_flow')} ms")
 PYEOF

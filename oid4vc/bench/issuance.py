@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from oid4vc.bench.http import HttpClient, HttpError
@@ -22,7 +23,9 @@ from oid4vc.crypto.keys import SigningKey, generate_key
 from oid4vc.encoding import b64url_encode
 from oid4vc.jose import encode_segment
 
-__all__ = ["IssuanceBench", "run_issuance_bench"]
+__all__ = ["IssuanceBench", "run_issuance_bench", "run_step_cost_bench"]
+
+T = TypeVar("T")
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 SUBJECT = {
@@ -82,20 +85,38 @@ async def _step(client: HttpClient, rec: Recorder, name: str, method: str, url: 
         raise _FlowError(f"{name}:{resp.status}:not_json") from None
 
 
-async def _flow(client: HttpClient, rec: Recorder, offer_uri: str, meta: dict[str, Any], key: SigningKey) -> None:
-    started = time.perf_counter()
+async def _offer(client: HttpClient, rec: Recorder, offer_uri: str) -> dict[str, Any]:
     offer_url = parse_qs(urlsplit(offer_uri).query)["credential_offer_uri"][0]
-    offer = await _step(client, rec, "offer", "GET", offer_url)
-    code = offer["grants"][PRE_AUTH]["pre-authorized_code"]
-    form = {"grant_type": PRE_AUTH, "pre-authorized_code": code}
-    token = await _step(client, rec, "token", "POST", meta["token_endpoint"], form=form)
-    nonce = (await _step(client, rec, "nonce", "POST", meta["nonce_endpoint"]))["c_nonce"]
+    offer: dict[str, Any] = await _step(client, rec, "offer", "GET", offer_url)
+    return offer
+
+
+async def _token(client: HttpClient, rec: Recorder, meta: dict[str, Any], offer: dict[str, Any]) -> str:
+    form = {"grant_type": PRE_AUTH, "pre-authorized_code": offer["grants"][PRE_AUTH]["pre-authorized_code"]}
+    return str((await _step(client, rec, "token", "POST", meta["token_endpoint"], form=form))["access_token"])
+
+
+async def _nonce(client: HttpClient, rec: Recorder, meta: dict[str, Any]) -> str:
+    return str((await _step(client, rec, "nonce", "POST", meta["nonce_endpoint"]))["c_nonce"])
+
+
+async def _credential(
+    client: HttpClient, rec: Recorder, meta: dict[str, Any], config_id: str, token: str, nonce: str, key: SigningKey
+) -> None:
     body = {
-        "credential_configuration_id": offer["credential_configuration_ids"][0],
+        "credential_configuration_id": config_id,
         "proofs": {"jwt": [_proof(key, meta["credential_issuer"], nonce)]},
     }
-    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    bearer = {"Authorization": f"Bearer {token}"}
     await _step(client, rec, "credential", "POST", meta["credential_endpoint"], json_body=body, headers=bearer)
+
+
+async def _flow(client: HttpClient, rec: Recorder, offer_uri: str, meta: dict[str, Any], key: SigningKey) -> None:
+    started = time.perf_counter()
+    offer = await _offer(client, rec, offer_uri)
+    token = await _token(client, rec, meta, offer)
+    nonce = await _nonce(client, rec, meta)
+    await _credential(client, rec, meta, offer["credential_configuration_ids"][0], token, nonce, key)
     rec.flows.append(time.perf_counter() - started)
 
 
@@ -152,35 +173,57 @@ async def discover(server: str) -> dict[str, Any]:
     return meta | {"token_endpoint": auth["token_endpoint"]}
 
 
-async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
-    meta = await discover(cfg.server)
-    offers, offer_seconds = await _create_offers(cfg, cfg.flows)
-    # one holder key per flow, made before the timed phase (key generation is the wallet's, not the exchange's)
-    work = [(uri, SigningKey(generate_key("EC"), kid="holder")) for uri in offers]
-    work.reverse()
-    rec = Recorder()
-    deadline = time.monotonic() + cfg.duration
-    progress = Progress(len(offers), f"issuing {cfg.config_id}", force=cfg.progress)
-    stop = asyncio.Event()
+async def _drain(
+    items: list[T],
+    step: Callable[[HttpClient, T], Awaitable[None]],
+    *,
+    concurrency: int,
+    rec: Recorder,
+    progress: Progress,
+    deadline: float | None = None,
+) -> list[T]:
+    """``step`` for every item, in order, by ``concurrency`` simulated wallets, each on its own keep-alive
+    connection; a failed step is counted in ``rec.errors`` by kind. No item is started after ``deadline``
+    (``time.monotonic``). Returns the items whose step succeeded."""
+    pending = list(reversed(items))
+    done: list[T] = []
 
-    async def worker() -> None:
+    async def wallet() -> None:
         client = HttpClient()
         try:
-            while work and time.monotonic() < deadline:
-                uri, key = work.pop()
+            while pending and (deadline is None or time.monotonic() < deadline):
+                item = pending.pop()
                 try:
-                    await _flow(client, rec, uri, meta, key)
+                    await step(client, item)
+                    done.append(item)
                 except _FlowError as exc:
                     rec.errors[exc.kind] += 1
                 progress.advance()
         finally:
             await client.close()
 
+    await asyncio.gather(*(wallet() for _ in range(max(1, min(concurrency, len(items))))))
+    return done
+
+
+async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
+    meta = await discover(cfg.server)
+    offers, offer_seconds = await _create_offers(cfg, cfg.flows)
+    # one holder key per flow, made before the timed phase (key generation is the wallet's, not the exchange's)
+    work = [(uri, SigningKey(generate_key("EC"), kid="holder")) for uri in offers]
+    rec = Recorder()
+    progress = Progress(len(offers), f"issuing {cfg.config_id}", force=cfg.progress)
+    stop = asyncio.Event()
+
+    async def flow(client: HttpClient, item: tuple[str, SigningKey]) -> None:
+        await _flow(client, rec, item[0], meta, item[1])
+
     cpu = CpuMeter(cfg.server_pids, cfg.database_pids)
     cpu.start()
     started = time.perf_counter()
     probe = asyncio.create_task(_probe(f"{cfg.server}/healthz", rec, stop))
-    await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
+    await _drain(work, flow, concurrency=cfg.concurrency, rec=rec, progress=progress,
+                 deadline=time.monotonic() + cfg.duration)
     elapsed = time.perf_counter() - started
     cpu_ms = cpu.per_flow_ms(len(rec.flows))
     stop.set()
@@ -201,4 +244,75 @@ async def run_issuance_bench(cfg: IssuanceBench) -> dict[str, Any]:
         "steps": rec.summary(),
         **cpu_ms,
     }
+    return report
+
+
+@dataclass
+class _Wallet:
+    """One flow run step by step: what each step got, for the next."""
+
+    offer_uri: str
+    key: SigningKey
+    offer: dict[str, Any] | None = None
+    token: str = ""
+    nonce: str = ""
+
+
+async def run_step_cost_bench(cfg: IssuanceBench) -> dict[str, Any]:
+    """Where a flow's server CPU goes: each step of every flow runs as its own phase (all offers fetched, then all
+    tokens, all nonces, all credentials, then as many ``/healthz`` as a floor; same concurrency), and the server's
+    CPU is read around each phase. A flow whose step failed is left out of the later phases."""
+    meta = await discover(cfg.server)
+    offers, _ = await _create_offers(cfg, cfg.flows)
+    wallets = [_Wallet(uri, SigningKey(generate_key("EC"), kid="holder")) for uri in offers]
+    rec = Recorder()
+    phases: dict[str, dict[str, float]] = {}
+
+    async def phase(name: str, items: list[_Wallet], step: Callable[[HttpClient, _Wallet], Awaitable[None]]) -> None:
+        progress = Progress(len(items), f"step {name}", force=cfg.progress)
+        cpu = CpuMeter(cfg.server_pids, cfg.database_pids)
+        cpu.start()
+        started = time.perf_counter()
+        done = await _drain(items, step, concurrency=cfg.concurrency, rec=rec, progress=progress)
+        elapsed = time.perf_counter() - started
+        progress.close()
+        costs = cpu.per_flow_ms(len(done))
+        phases[name] = {"requests": len(done), "per_s": round(len(done) / elapsed, 1) if elapsed else 0.0} | {
+            key.replace("_cpu_ms_per_flow", "_cpu_us_per_request"): round(ms * 1000, 1) for key, ms in costs.items()
+        }
+        items[:] = done
+
+    async def offer(client: HttpClient, w: _Wallet) -> None:
+        w.offer = await _offer(client, rec, w.offer_uri)
+
+    async def token(client: HttpClient, w: _Wallet) -> None:
+        assert w.offer is not None
+        w.token = await _token(client, rec, meta, w.offer)
+
+    async def nonce(client: HttpClient, w: _Wallet) -> None:
+        w.nonce = await _nonce(client, rec, meta)
+
+    async def credential(client: HttpClient, w: _Wallet) -> None:
+        await _credential(client, rec, meta, cfg.config_id, w.token, w.nonce, w.key)
+
+    async def healthz(client: HttpClient, _: _Wallet) -> None:
+        await _step(client, rec, "healthz", "GET", f"{cfg.server}/healthz")
+
+    flow_steps = {"offer": offer, "token": token, "nonce": nonce, "credential": credential}
+    remaining = list(wallets)
+    for name, step in flow_steps.items():
+        await phase(name, remaining, step)
+    await phase("healthz", list(wallets), healthz)
+    report: dict[str, Any] = {
+        "kind": "issuance-steps",
+        "server": cfg.server,
+        "credential_configuration_id": cfg.config_id,
+        "concurrency": cfg.concurrency,
+        "flows_completed": len(remaining),
+        "errors": dict(rec.errors),
+        "steps": phases,
+    }
+    if all("server_cpu_us_per_request" in phases[name] for name in flow_steps):
+        total_us = sum(phases[name]["server_cpu_us_per_request"] for name in flow_steps)
+        report["server_cpu_ms_per_flow"] = round(total_us / 1000, 3)
     return report

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from oid4vc.bench.http import HttpClient, HttpError
-from oid4vc.bench.issuance import PRE_AUTH, SUBJECT, _FlowError, _proof, _step, discover
+from oid4vc.bench.issuance import PRE_AUTH, SUBJECT, _drain, _FlowError, _proof, _step, discover
 from oid4vc.bench.stats import BenchSetupError, CpuMeter, Progress, Recorder
 from oid4vc.crypto.jwcrypto import encrypt_for_test
 from oid4vc.crypto.keys import SigningKey, generate_key
@@ -194,26 +194,16 @@ async def run_presentation_bench(cfg: PresentationBench) -> dict[str, Any]:
     await asyncio.gather(*(issuer() for _ in range(min(cfg.concurrency, cfg.flows))))
     setup.close()
     rec = Recorder()
-    deadline = time.monotonic() + cfg.duration
     progress = Progress(len(holders), f"presenting {cfg.format} ({cfg.response_mode})", force=cfg.progress)
 
-    async def worker() -> None:
-        client = HttpClient()
-        try:
-            while holders and time.monotonic() < deadline:
-                holder = holders.pop()
-                try:
-                    await _flow(client, rec, cfg, holder)
-                except _FlowError as exc:
-                    rec.errors[exc.kind] += 1
-                progress.advance()
-        finally:
-            await client.close()
+    async def flow(client: HttpClient, holder: _Holder) -> None:
+        await _flow(client, rec, cfg, holder)
 
     cpu = CpuMeter(cfg.server_pids, cfg.database_pids)
     cpu.start()
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
+    await _drain(holders, flow, concurrency=cfg.concurrency, rec=rec, progress=progress,
+                 deadline=time.monotonic() + cfg.duration)
     elapsed = time.perf_counter() - started
     cpu_ms = cpu.per_flow_ms(len(rec.flows))
     progress.close()

@@ -76,7 +76,7 @@ def jwk_to_public_key(jwk: Jwk) -> ec.EllipticCurvePublicKey | ed25519.Ed25519Pu
             x, y = b64url_decode(jwk["x"]), b64url_decode(jwk["y"])
             if len(x) != size or len(y) != size:
                 raise SignatureError("EC coordinates have the wrong length")
-            return ec.EllipticCurvePublicNumbers(_b64_int(jwk["x"]), _b64_int(jwk["y"]), curve).public_key()
+            return ec.EllipticCurvePublicKey.from_encoded_point(curve, b"\x04" + x + y)  # checked on the curve
         if kty == "RSA":
             key = rsa.RSAPublicNumbers(_b64_int(jwk["e"]), _b64_int(jwk["n"])).public_key()
             if key.key_size < 2048:

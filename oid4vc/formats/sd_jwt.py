@@ -168,6 +168,20 @@ def claim_path(path: Sequence[PathComponent]) -> ClaimPath:
     return tuple(path)
 
 
+def _check_claim_names(value: Any) -> None:
+    """§4.1 rule 7, for a subtree with nothing to disclose: no object in it uses a name reserved by SD-JWT."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            reserved = _RESERVED.intersection(item)
+            if reserved:
+                raise ValueError(f"claim name {min(reserved)!r} is reserved by SD-JWT")
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
 class _Issuer:
     def __init__(
         self,
@@ -181,6 +195,9 @@ class _Issuer:
         self.disclosures: list[Disclosure] = []
 
     def value(self, value: Any, paths: list[ClaimPath]) -> Any:
+        if not paths:  # nothing below is disclosable: kept as it is, once its claim names are checked
+            _check_claim_names(value)
+            return value
         if isinstance(value, dict):
             return self.object(value, paths)
         if isinstance(value, list):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +28,7 @@ from typing import Any
 
 import aiosqlite
 
+from oid4vc.encoding import json_dumps, json_loads
 from oid4vc.store.base import (
     AccessTokenRecord,
     IssuedCredentialRecord,
@@ -154,12 +154,12 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
                 f"INSERT INTO offers ({_OFFER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
                 (
                     offer.id,
-                    json.dumps(list(offer.credential_configuration_ids)),
-                    json.dumps(offer.credential_subject),
+                    json_dumps(list(offer.credential_configuration_ids)),
+                    json_dumps(offer.credential_subject),
                     offer.pre_authorized_code_hash,
                     offer.pre_authorized_code,
                     offer.reference,
-                    json.dumps(_tx_code_json(offer.tx_code)) if offer.tx_code else None,
+                    json_dumps(_tx_code_json(offer.tx_code)) if offer.tx_code else None,
                     offer.tx_code_hash,
                     _ts(offer.created_at),
                     _ts(offer.expires_at),
@@ -174,7 +174,7 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
 
     async def _offer_where(self, conn: _Statements, where: str, value: str) -> OfferRecord | None:
         row = await (await conn.execute(f"{_SELECT_OFFER}{where} = ?", (value,))).fetchone()
-        return _offer_from_row(row, tuple(json.loads(row["credential_ids"]))) if row is not None else None
+        return _offer_from_row(row, tuple(json_loads(row["credential_ids"]))) if row is not None else None
 
     async def get_offer(self, offer_id: str) -> OfferRecord | None:
         return await self._offer_where(self._conn, "id", offer_id)
@@ -215,7 +215,7 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
                     (
                         access_token.token_hash,
                         offer.id,
-                        json.dumps(list(offer.credential_configuration_ids)),
+                        json_dumps(list(offer.credential_configuration_ids)),
                         _ts(access_token.expires_at),
                     ),
                 )
@@ -235,7 +235,7 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
         return AccessTokenRecord(
             row["token_hash"],
             row["offer_id"],
-            tuple(json.loads(row["credential_configuration_ids"])),
+            tuple(json_loads(row["credential_configuration_ids"])),
             _dt(row["expires_at"]),
         )
 
@@ -312,11 +312,11 @@ def _tx_code_json(spec: TxCodeSpec) -> dict[str, Any]:
 
 
 def _offer_from_row(row: Any, credential_ids: tuple[str, ...]) -> OfferRecord:
-    tx = json.loads(row["tx_code"]) if row["tx_code"] else None
+    tx = json_loads(row["tx_code"]) if row["tx_code"] else None
     return OfferRecord(
         id=row["id"],
-        credential_configuration_ids=tuple(json.loads(row["credential_configuration_ids"])),
-        credential_subject=json.loads(row["credential_subject"]),
+        credential_configuration_ids=tuple(json_loads(row["credential_configuration_ids"])),
+        credential_subject=json_loads(row["credential_subject"]),
         pre_authorized_code_hash=row["pre_authorized_code_hash"],
         pre_authorized_code=row["pre_authorized_code"],
         reference=row["reference"],

@@ -209,6 +209,13 @@ class MemoryStatusLists:
 # -- SQLite -------------------------------------------------------------------------------------------------
 
 
+_SQLITE_TAKE_FROM_OPEN_LIST = (
+    "UPDATE status_lists SET counter = counter + ?1, updated_at = ?2 WHERE id = (SELECT id FROM status_lists "
+    "WHERE scope = ?3 AND counter < size ORDER BY created_at, id LIMIT 1) AND counter + ?1 <= size "
+    "RETURNING id, size, permutation_key, counter"
+)
+
+
 class SqliteStatusLists:
     _conn: Any
     _transaction: Callable[[], AbstractAsyncContextManager[Any]]
@@ -223,6 +230,14 @@ class SqliteStatusLists:
         now: datetime,
         new_list: Callable[[], NewStatusList],
     ) -> list[StatusSlot]:
+        # Fast path, one statement (atomic on its own): all ``count`` counters from the oldest open list.
+        taken = await self._conn.execute(_SQLITE_TAKE_FROM_OPEN_LIST, (count, now.timestamp(), scope))
+        row = await taken.fetchone()
+        if row is not None:
+            end = row["counter"]
+            return [StatusSlot(row["id"], kind, row["size"], c, bytes(row["permutation_key"]))
+                    for c in range(end - count, end)]
+        # Otherwise (no open list, or too little room left in it) fill lists in order and start new ones.
         slots: list[StatusSlot] = []
         async with self._transaction() as conn:
             while len(slots) < count:

@@ -111,9 +111,10 @@ def create_app(
     admin_token: str | None = None,
 ) -> web.Application:
     """Build the app. Omitted adapters are built from ``settings`` at startup (SQLite, keys in the data dir)."""
-    app = web.Application(middlewares=[metrics_middleware, error_middleware], client_max_size=1024 * 1024)
+    metrics = Metrics()
+    app = web.Application(middlewares=[metrics_middleware(metrics), error_middleware], client_max_size=1024 * 1024)
     app[settings_key] = settings
-    metrics = app[metrics_key] = Metrics()
+    app[metrics_key] = metrics
     metrics.counter("oid4vc_events_total", "Protocol outcomes (events) by type and error", ("type", "error"))
     metrics.counter("oid4vc_issued_credentials_total", "Credentials issued by format", ("format",))
     app[admin_token_key] = admin_token or load_admin_token(settings)[0]

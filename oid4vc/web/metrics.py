@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 __all__ = ["Metrics", "metrics_handler", "metrics_middleware"]
 
@@ -44,7 +44,10 @@ class Metrics:
         self._counters[name][2][values] += by
 
     def observe(self, name: str, value: float, *values: str) -> None:
-        series = self._histograms[name][2].setdefault(values, [0.0] * (len(_BUCKETS) + 2))
+        by_labels = self._histograms[name][2]
+        series = by_labels.get(values)
+        if series is None:
+            series = by_labels[values] = [0.0] * (len(_BUCKETS) + 2)
         series[bisect.bisect_left(_BUCKETS, value)] += 1  # per-bucket count; cumulated at render time
         series[-1] += value
 
@@ -74,23 +77,27 @@ class Metrics:
 metrics_key = web.AppKey("metrics", Metrics)
 
 
-@web.middleware
-async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    finally:
-        info = request.match_info.route.resource
-        route = info.canonical if info is not None else "unmatched"
-        metrics = request.config_dict[metrics_key]
-        metrics.inc("oid4vc_http_requests_total", route, request.method, str(status))
-        metrics.observe("oid4vc_http_request_seconds", time.perf_counter() - started, route)
+def metrics_middleware(metrics: Metrics) -> Middleware:
+    """Counts requests by route, method and status, and observes their latency (runs on every request: kept lean)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            info = request.match_info.route.resource
+            route = info.canonical if info is not None else "unmatched"
+            metrics.inc("oid4vc_http_requests_total", route, request.method, str(status))
+            metrics.observe("oid4vc_http_request_seconds", time.perf_counter() - started, route)
+
+    return middleware
 
 
 async def metrics_handler(request: web.Request) -> web.Response:

@@ -16,7 +16,7 @@ from aiohttp.typedefs import Handler
 from oid4vc.context import request_id as current_request_id
 from oid4vc.errors import ProtocolError, ServerError, TemporarilyUnavailableError
 from oid4vc.store.base import StoreUnavailableError
-from oid4vc.web.responses import NO_STORE
+from oid4vc.web.responses import json_no_store
 
 __all__ = ["error_middleware", "request_id_key"]
 
@@ -34,21 +34,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except ProtocolError as exc:
         log.info("%s %s -> %s %s rid=%s %s", request.method, request.path, exc.status, exc.error, request_id,
                  exc.detail)
-        response = web.json_response(exc.to_body(), status=exc.status, headers=exc.headers | NO_STORE)
+        response = json_no_store(exc.to_body(), status=exc.status, headers=exc.headers)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         error = "not_found" if exc.status == 404 else "method_not_allowed" if exc.status == 405 else "invalid_request"
-        response = web.json_response({"error": error, "error_description": exc.reason}, status=exc.status,
-                                     headers=NO_STORE)
+        response = json_no_store({"error": error, "error_description": exc.reason}, status=exc.status)
     except StoreUnavailableError as exc:
         log.warning("store unavailable on %s %s rid=%s: %s", request.method, request.path, request_id, exc)
         unavailable = TemporarilyUnavailableError("the service is temporarily unavailable; retry shortly")
-        response = web.json_response(unavailable.to_body(), status=503, headers=NO_STORE | {"Retry-After": "2"})
+        response = json_no_store(unavailable.to_body(), status=503, headers={"Retry-After": "2"})
     except Exception:
         log.exception("unhandled error on %s %s rid=%s", request.method, request.path, request_id)
         err = ServerError("internal error; see the server log for request id " + request_id)
-        response = web.json_response(err.to_body(), status=500, headers=NO_STORE)
+        response = json_no_store(err.to_body(), status=500)
     finally:
         current_request_id.reset(context_token)
     response.headers["X-Request-Id"] = request_id

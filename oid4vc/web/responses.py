@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
+
+from oid4vc.encoding import json_dumps, json_loads
 
 __all__ = ["NO_STORE", "json_no_store", "read_json"]
 
@@ -13,7 +14,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def json_no_store(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(body, status=status, headers=NO_STORE | (headers or {}))
+    return web.json_response(body, status=status, headers=NO_STORE | (headers or {}), dumps=json_dumps)
 
 
 async def read_json(request: web.Request, error: type[Exception]) -> Any:
@@ -21,6 +22,6 @@ async def read_json(request: web.Request, error: type[Exception]) -> Any:
     if request.content_type != "application/json":
         raise error("the request body must be application/json")
     try:
-        return json.loads(await request.read())
+        return json_loads(await request.read())
     except (ValueError, UnicodeDecodeError):
         raise error("the request body is not valid JSON") from None

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from oid4vc.encoding import b58decode, b58encode, b64url_decode, b64url_encode, varint_decode, varint_encode
+from oid4vc.encoding import (
+    b58decode,
+    b58encode,
+    b64url_decode,
+    b64url_encode,
+    json_dumps,
+    json_loads,
+    varint_decode,
+    varint_encode,
+)
 from oid4vc.errors import InvalidTokenError, safe_description
 from oid4vc.jose import jwk_thumbprint
 
@@ -34,3 +45,36 @@ def test_error_descriptions_are_wire_safe() -> None:
     assert safe_description('bad "quote" \\ and é\n') == "bad ?quote? ? and ??"
     err = InvalidTokenError('x"y')
     assert err.headers["WWW-Authenticate"] == 'Bearer error="invalid_token", error_description="x?y"'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "b": [true, null, 2.5, "é"]}',
+        b'{"n": 123456789012345678901234567890}',  # beyond 64 bits: must stay an exact int
+        '{"id": "12345678901234567890"}',
+        "[NaN, Infinity]",  # not RFC 8259, but json.loads takes it: so do we
+        '"\\ud800"',  # a lone surrogate escape
+        b'\xef\xbb\xbf{"bom": 1}',  # UTF-8 BOM on bytes
+        '{"a": 1, "a": 2}',  # duplicate names: the last one wins, as with json.loads
+    ],
+)
+def test_json_loads_matches_the_standard_library(text: str | bytes) -> None:
+    assert repr(json_loads(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("text", ["{bad", "", b"\xff\xfe", "[1,]", '{"a": 1} x'])
+def test_json_loads_refuses_what_the_standard_library_refuses(text: str | bytes) -> None:
+    with pytest.raises(ValueError):
+        json.loads(text)
+    with pytest.raises(ValueError):
+        json_loads(text)
+
+
+@pytest.mark.parametrize(
+    "value", [{"a": "é", "b": [1, 2.5, None, True]}, {1: "int key"}, 2**70, "\ud800", {"t": (1, 2)}]
+)
+def test_json_dumps_is_compact_json_the_standard_library_reads_back(value: object) -> None:
+    text = json_dumps(value)
+    assert " " not in text.replace("int key", "")
+    assert json.loads(text) == json.loads(json.dumps(value))

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from oid4vc.bench import issuance as bench_issuance
-from oid4vc.bench.issuance import IssuanceBench, run_issuance_bench
+from oid4vc.bench.issuance import IssuanceBench, run_issuance_bench, run_step_cost_bench
 from oid4vc.bench.presentation import PresentationBench, run_presentation_bench
 from oid4vc.bench.stats import BenchSetupError
 from oid4vc.config import load_settings
@@ -93,15 +93,45 @@ async def test_presentation_bench_verifies_every_presentation(served: str, fmt: 
     assert report["server_cpu_ms_per_flow"] > 0
 
 
-async def test_issuance_bench_counts_failed_flows_by_step_and_error(
-    served: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Flows whose credential request the server refuses are counted by step, status and error code."""
+@pytest.fixture
+def proofs_for_another_issuer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench's wallets sign their proofs for another audience: the server refuses every credential request."""
     real_proof = bench_issuance._proof
     monkeypatch.setattr(bench_issuance, "_proof", lambda key, _aud, nonce: real_proof(key, "https://x.example", nonce))
+
+
+@pytest.mark.usefixtures("proofs_for_another_issuer")
+async def test_issuance_bench_counts_failed_flows_by_step_and_error(served: str) -> None:
+    """Flows whose credential request the server refuses are counted by step, status and error code."""
     report = await run_issuance_bench(
         IssuanceBench(server=served, admin_token=ADMIN_TOKEN, config_id="OpenBadgeCredential_jwt_vc_json", flows=4,
                       concurrency=2, duration=60, progress=False)
     )
     assert report["flows_completed"] == 0
     assert report["errors"] == {"credential:400:invalid_proof": 4}
+
+
+async def test_step_costs_run_every_step_as_its_own_phase(served: str) -> None:
+    """``--by-step``: each step of every flow is measured apart; the flow's server CPU is the sum of its steps."""
+    report = await run_step_cost_bench(
+        IssuanceBench(server=served, admin_token=ADMIN_TOKEN, config_id="OpenBadgeCredential_dc_sd_jwt", flows=8,
+                      concurrency=3, server_pids=(os.getpid(),), progress=False)
+    )
+    assert report["errors"] == {} and report["flows_completed"] == 8
+    steps = report["steps"]
+    assert list(steps) == ["offer", "token", "nonce", "credential", "healthz"]
+    for step in steps.values():
+        assert step["requests"] == 8 and step["per_s"] > 0 and step["server_cpu_us_per_request"] >= 0
+    flow_us = sum(steps[name]["server_cpu_us_per_request"] for name in ("offer", "token", "nonce", "credential"))
+    assert report["server_cpu_ms_per_flow"] == round(flow_us / 1000, 3) > 0
+
+
+@pytest.mark.usefixtures("proofs_for_another_issuer")
+async def test_step_costs_leave_a_failed_flow_out_of_later_steps(served: str) -> None:
+    report = await run_step_cost_bench(
+        IssuanceBench(server=served, admin_token=ADMIN_TOKEN, config_id="OpenBadgeCredential_jwt_vc_json", flows=3,
+                      concurrency=2, progress=False)
+    )
+    assert report["errors"] == {"credential:400:invalid_proof": 3}
+    assert report["steps"]["nonce"]["requests"] == 3 and report["steps"]["credential"]["requests"] == 0
+    assert report["flows_completed"] == 0 and "server_cpu_ms_per_flow" not in report  # no --server-pid: no CPU

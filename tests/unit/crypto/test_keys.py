@@ -10,6 +10,7 @@ import pytest
 from oid4vc.crypto.base import SignatureError
 from oid4vc.crypto.keys import CryptoJwsVerifier, SigningKey, generate_key
 from oid4vc.crypto.keystore import KeyRing
+from oid4vc.encoding import b64url_decode, b64url_encode
 from oid4vc.jose import parse_compact_jws
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -42,6 +43,17 @@ def test_verifier_refuses_none_hmac_and_mismatched_keys() -> None:
         verifier.verify(
             jws.signing_input, jws.signature, alg="ES256", jwk={"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}
         )
+
+
+def test_ec_jwk_whose_point_is_not_on_the_curve_is_refused() -> None:
+    """An invalid-curve point must never reach ECDSA verification (the key is refused as malformed)."""
+    ec = SigningKey(generate_key("EC"), kid="k")
+    jws = parse_compact_jws(ec.sign({}, {}))
+    y = bytearray(b64url_decode(ec.public_jwk["y"]))
+    y[-1] ^= 1  # same x, another y: not a point of P-256
+    off_curve = ec.public_jwk | {"y": b64url_encode(bytes(y))}
+    with pytest.raises(SignatureError, match="malformed JWK"):
+        CryptoJwsVerifier().verify(jws.signing_input, jws.signature, alg="ES256", jwk=off_curve)
 
 
 def test_keyring_persists_with_safe_permissions_and_rotates(tmp_path: Path) -> None:
