@@ -4,10 +4,11 @@ multibase (W3C Controller Documents §2.4 Multibase), unsigned varints for multi
 
 JSON on the request path goes through ``json_dumps`` / ``json_loads``: orjson where it gives the same result as the
 standard library, the standard library where it would not. orjson turns integers beyond 64 bits into floats, so a
-text with a run of 19 or more digits is parsed by the standard library, as is anything orjson refuses (NaN,
-lone surrogates), which then parses or fails exactly as before. Output that orjson cannot produce (non-string keys,
-huge integers, lone surrogates) falls back to the standard library's ASCII form. Texts whose exact bytes are
-specified elsewhere keep their own encoder (``canonical_json`` for thumbprints, SD-JWT Disclosures, did:jwk).
+text with a run of 19 or more digits is parsed by the standard library, as is anything orjson refuses (NaN, lone
+surrogates), which then parses or fails as before; text nested too deeply to parse is a ValueError, never a
+RecursionError. Output that orjson cannot produce (non-string keys, huge integers, lone surrogates) falls back to
+the standard library's ASCII form. Texts whose exact bytes are specified elsewhere keep their own encoder
+(``canonical_json`` for thumbprints, SD-JWT Disclosures, did:jwk).
 """
 
 from __future__ import annotations
@@ -121,11 +122,16 @@ def json_dumps(value: Any) -> str:
 
 
 def json_loads(text: str | bytes) -> Any:
-    """Parse JSON text exactly as ``json.loads`` does; raises ValueError (``json.JSONDecodeError``)."""
+    """Parse JSON text as ``json.loads`` does; raises ValueError for anything that is not JSON, including text
+    nested too deeply to parse (where ``json.loads`` raises RecursionError), so untrusted input never gets past the
+    caller's error handling."""
     long_integer = _LONG_INTEGER.search(text) if isinstance(text, str) else _LONG_INTEGER_BYTES.search(text)
     if long_integer is None:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
             pass
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON text nested too deeply") from None

@@ -12,6 +12,7 @@ import json
 from jwcrypto import jwe, jwk
 from jwcrypto.common import JWException
 
+from oid4vc.encoding import json_loads
 from oid4vc.jose import JsonObject, Jwk, jwk_thumbprint
 
 __all__ = ["ALLOWED_ENC", "decrypt_response", "encrypt_for_test", "new_encryption_key"]
@@ -43,7 +44,7 @@ def decrypt_response(token: str, private_jwk: Jwk, *, allowed_enc: frozenset[str
             raise ValueError("the response was encrypted to another key")
         key = jwk.JWK(**{k: v for k, v in private_jwk.items() if k in ("kty", "crv", "x", "y", "d")})
         envelope.decrypt(key)
-        payload = json.loads(envelope.payload)
+        payload = json_loads(envelope.payload)
     except (JWException, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"cannot decrypt the response: {exc}") from None
     if not isinstance(payload, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from oid4vc.encoding import b64url_decode, b64url_encode
+from oid4vc.encoding import b64url_decode, b64url_encode, json_loads
 from oid4vc.jose import Jwk, is_private_jwk, public_jwk
 
 __all__ = ["did_jwk_from_jwk", "jwk_from_did_jwk"]
@@ -22,7 +22,7 @@ def jwk_from_did_jwk(did_url: str) -> Jwk:
     if not did.startswith("did:jwk:") or fragment not in ("", "0"):
         raise ValueError("not a did:jwk DID URL")
     try:
-        jwk = json.loads(b64url_decode(did[len("did:jwk:"):]))
+        jwk = json_loads(b64url_decode(did[len("did:jwk:"):]))
     except ValueError as exc:
         raise ValueError("did:jwk is not base64url JSON") from exc
     if not isinstance(jwk, dict) or "kty" not in jwk or is_private_jwk(jwk):

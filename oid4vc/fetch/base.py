@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from oid4vc.encoding import json_loads
+
 __all__ = ["FakeFetcher", "FetchError", "Fetched", "Fetcher", "Posted", "Poster"]
 
 
@@ -29,7 +31,7 @@ class Fetched:
 
     def json(self) -> object:
         try:
-            return json.loads(self.body)
+            return json_loads(self.body)
         except ValueError as exc:
             raise FetchError(f"{self.url} did not answer JSON") from exc
 

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypeAlias
 
 from oid4vc.crypto.base import JwsVerifier, JwtSigner, SignatureError
-from oid4vc.encoding import b64url_decode, b64url_encode
+from oid4vc.encoding import b64url_decode, b64url_encode, json_loads
 from oid4vc.jose import ASYMMETRIC_JWS_ALGS, CompactJws, JsonObject, Jwk, parse_compact_jws
 
 __all__ = [
@@ -132,8 +132,8 @@ class Disclosure:
     @classmethod
     def decode(cls, encoded: str, *, sd_alg: str = "sha-256") -> Disclosure:
         try:
-            array = json.loads(b64url_decode(encoded))
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            array = json_loads(b64url_decode(encoded))
+        except ValueError:
             raise SdJwtError("invalid_disclosure", "a disclosure is not base64url-encoded JSON") from None
         if not isinstance(array, list) or len(array) not in (2, 3) or not isinstance(array[0], str):
             raise SdJwtError("invalid_disclosure", "a disclosure is [salt, value] or [salt, name, value]")

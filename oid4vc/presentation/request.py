@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oid4vc.clock import to_epoch
 from oid4vc.crypto.base import JwtSigner
-from oid4vc.encoding import b64url_encode
+from oid4vc.encoding import b64url_encode, json_loads
 from oid4vc.errors import InvalidRequestError
 from oid4vc.jose import JsonObject, Jwk, is_private_jwk, jwk_thumbprint, public_jwk
 from oid4vc.oauth2.jar import check_request_uri, sign_request_object
@@ -257,7 +257,7 @@ def parse_request_uri_post(form: Mapping[str, str]) -> RequestUriPost:
     metadata = None
     if raw is not None:
         try:
-            metadata = json.loads(raw)
+            metadata = json_loads(raw)
         except ValueError:
             raise InvalidRequestError("wallet_metadata must be a JSON object") from None
         if not isinstance(metadata, dict):

@@ -16,12 +16,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from oid4vc.encoding import json_loads
 from oid4vc.jose import JsonObject
 from oid4vc.presentation.dcql import DcqlQuery
 from oid4vc.presentation.errors import InvalidPresentationError
@@ -92,7 +92,7 @@ def _optional_string(params: Mapping[str, Any], name: str) -> str | None:
 def _vp_token(raw: object, query: DcqlQuery) -> dict[str, tuple[Presentation, ...]]:
     if isinstance(raw, str):  # form encoding: a JSON-encoded object (§8.1)
         try:
-            raw = json.loads(raw)
+            raw = json_loads(raw)
         except ValueError:
             raise _fail("malformed_vp_token", "vp_token must be a JSON object") from None
     if not isinstance(raw, dict) or not raw:

@@ -11,12 +11,12 @@ Each change is audited with the actor (``admin:`` + a hash prefix of the admin t
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from oid4vc.encoding import json_loads
 from oid4vc.errors import InvalidRequestError
 from oid4vc.model import describe_validation_error
 from oid4vc.store.base import CredentialStatusEvent, IssuedCredentialRecord, StatusAction
@@ -40,8 +40,8 @@ async def read_optional_json(request: web.Request) -> Any:
     if request.content_type != "application/json":
         raise InvalidRequestError("the request body must be application/json")
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return json_loads(raw)
+    except ValueError:
         raise InvalidRequestError("the request body is not valid JSON") from None
 
 

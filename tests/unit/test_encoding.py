@@ -78,3 +78,9 @@ def test_json_dumps_is_compact_json_the_standard_library_reads_back(value: objec
     text = json_dumps(value)
     assert " " not in text.replace("int key", "")
     assert json.loads(text) == json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000])
+def test_json_nested_too_deeply_is_a_value_error(text: str | bytes) -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        json_loads(text)

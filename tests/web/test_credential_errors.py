@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from oid4vc.clock import FixedClock
+from oid4vc.encoding import b64url_encode
 from tests.conftest import PUBLIC_URL, T0, AppClient
 from tests.support.wallet import holder_key, proof_jwt, unsigned_jwt
 from tests.web.flow import credential_request, get_token, nonce
@@ -143,6 +144,17 @@ async def test_non_json_body_is_invalid_credential_request(client: AppClient) ->
     resp = await client.post("/credential", data="{not json", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     assert await _error(resp) == (400, "invalid_credential_request")
+
+
+async def test_json_nested_too_deeply_is_a_400_never_a_500(client: AppClient) -> None:
+    """A body or a proof header nested past what a JSON parser can take is refused with the spec's error code."""
+    token, _ = await get_token(client)
+    deep = "[" * 100_000 + "]" * 100_000
+    resp = await client.post("/credential", data=deep, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    assert await _error(resp) == (400, "invalid_credential_request")
+    proof = f"{b64url_encode(deep.encode())}.{b64url_encode(b'{}')}.{b64url_encode(b'sig')}"
+    assert await _error(await credential_request(client, token, _body(proof))) == (400, "invalid_proof")
 
 
 async def test_unknown_configuration(client: AppClient) -> None:
