@@ -113,6 +113,9 @@ class StatusSettings(_Section):
     list_size: int = Field(default=131_072, ge=131_072, le=1 << 24)  # Bitstring Status List §6.1: >= 131,072
     ttl: int = Field(default=300, ge=10, le=86400)  # seconds caches and verifiers may keep a list
     validity: int = Field(default=86400, ge=600, le=30 * 86400)  # validUntil / exp of each signed list
+    # counters a server process takes from the store at a time (one store write per block instead of one per
+    # credential); a restart skips the ones it did not use, which then stay unused, like decoys
+    allocation_block: int = Field(default=16, ge=1, le=1024)
 
 
 class VerifierSettings(_Section):

@@ -2,7 +2,7 @@
 
 Each broken variant wraps or reconfigures the real app (no mocks of the protocol):
 
-- ``nonce_reuse``: the store accepts any c_nonce it ever issued, however often (breaks single use, §13.8);
+- ``nonce_reuse``: the store accepts every authentic, unexpired c_nonce however often (breaks single use, §13.8);
 - ``errors_as_200``: an outer middleware turns every JSON error into HTTP 200 with the error still in the body;
 - ``tx_code_burns_offer``: ``tx_code_max_attempts = 1``, so one wrong PIN locks the offer (§13.6.3 attempts);
 - ``no_store_missing``: an outer middleware strips ``Cache-Control`` / ``Pragma`` from every response
@@ -47,18 +47,11 @@ def _settings(url: str, data_dir: Path, **issuance: Any) -> Settings:
 
 
 class NonceReusingStore(MemoryStore):
-    """Remembers every c_nonce it issued and accepts each one forever."""
+    """Never records a use: every c_nonce the issuer found authentic and unexpired (its MAC and expiry are checked
+    before the store is asked) is accepted however often."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._issued: set[str] = set()
-
-    async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None:
-        self._issued.add(nonce)
-        await super().add_nonce(nonce, expires_at=expires_at)
-
-    async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
-        return nonce in self._issued
+    async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
+        return now < expires_at
 
 
 @web.middleware

@@ -73,7 +73,8 @@ def datetime_z(at: datetime) -> str:
     """OB DateTimeZ in UTC with second precision, e.g. ``2024-01-31T12:00:00Z``."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = at.astimezone(UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def _uri_or_error(value: str, path: tuple[PathItem, ...]) -> str:

@@ -16,11 +16,13 @@ from oid4vc.config import IssuerSettings
 from oid4vc.formats.base import Vcdm
 from oid4vc.jose import JsonObject
 from oid4vc.ler import (
+    Profile,
     build_achievement_credential,
     build_clr_credential,
     check_achievement_offer,
     check_clr_offer,
     parse_clr_subject,
+    parse_profile,
 )
 
 __all__ = ["NestedSigner", "build_credential", "check_offer", "issuer_profile"]
@@ -29,8 +31,9 @@ __all__ = ["NestedSigner", "build_credential", "check_offer", "issuer_profile"]
 NestedSigner = Callable[[JsonObject], Awaitable[JsonObject]]
 
 
-def issuer_profile(issuer: IssuerSettings, *, issuer_id: str) -> JsonObject:
-    """An Open Badges 3.0 Profile (``id`` = the issuer DID, ``type`` includes ``Profile``)."""
+def issuer_profile(issuer: IssuerSettings, *, issuer_id: str) -> Profile:
+    """An Open Badges 3.0 Profile (``id`` = the issuer DID, ``type`` includes ``Profile``), parsed once: the
+    service keeps it per issuer id instead of rebuilding and re-validating it for every credential."""
     profile: JsonObject = {"id": issuer_id, "type": ["Profile"], "name": issuer.name}
     if issuer.url:
         profile["url"] = issuer.url
@@ -40,14 +43,14 @@ def issuer_profile(issuer: IssuerSettings, *, issuer_id: str) -> JsonObject:
         profile["email"] = issuer.email
     if issuer.image:
         profile["image"] = {"id": issuer.image, "type": "Image"}
-    return profile
+    return parse_profile(profile)
 
 
 def check_offer(
     credential_type: str,
     subject: object,
     *,
-    issuer: JsonObject,
+    issuer: JsonObject | Profile,
     now: datetime,
     vcdm: Vcdm,
     extra_contexts: tuple[str, ...] = (),
@@ -66,13 +69,13 @@ async def build_credential(
     subject: JsonObject,
     *,
     credential_id: Callable[[], str],
-    issuer: JsonObject,
+    issuer: JsonObject | Profile,
     holder_id: str,
     valid_from: datetime,
     valid_until: datetime | None,
     vcdm: Vcdm,
     extra_contexts: tuple[str, ...] = (),
-    nested_issuer: JsonObject | None = None,
+    nested_issuer: JsonObject | Profile | None = None,
     sign_nested: NestedSigner | None = None,
     credential_status: JsonObject | None = None,
     nested_credential_status: JsonObject | None = None,

@@ -12,7 +12,6 @@ unreachable): the client is never told of an outcome whose event was lost.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 
 from oid4vc.context import request_id
 from oid4vc.errors import InvalidRequestError
+from oid4vc.services.randomness import uuid4_str
 from oid4vc.store.base import EventRecord
 from oid4vc.webhooks.targets import WebhookInput
 
@@ -34,7 +34,7 @@ class Event:
     at: datetime
     data: dict[str, Any]
     subject_id: str | None = None  # the offer / presentation request the event is about
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=uuid4_str)
     request_id: str = field(default_factory=request_id.get)
 
     def to_json(self) -> dict[str, Any]:

@@ -42,11 +42,13 @@ from oid4vc.formats.sd_jwt_vc_format import default_vct, sd_paths
 from oid4vc.issuance import metadata as md
 from oid4vc.issuance.credential_request import validate_credential_request
 from oid4vc.issuance.deferred import InvalidTransactionIdError, deferred_response, parse_deferred_credential_request
+from oid4vc.issuance.nonce import check_nonce, issue_nonce
 from oid4vc.issuance.offer import OfferApproval, OfferCreate, credential_offer, offer_uri
 from oid4vc.issuance.proofs import verify_jwt_proof
 from oid4vc.issuance.token import error_for, parse_token_request, token_response
 from oid4vc.jose import JsonObject
 from oid4vc.ler.errors import LerValidationError
+from oid4vc.ler.models import Profile
 from oid4vc.services.credentials import build_credential, check_offer, issuer_profile
 from oid4vc.services.events import Event, EventBus
 from oid4vc.services.randomness import Randomness
@@ -97,10 +99,13 @@ class IssuerService:
     verifier: JwsVerifier
     clock: Clock
     random: Randomness
+    # the c_nonce MAC key (oid4vc.issuance.nonce.nonce_key): the same in every worker, so no default
+    nonce_key: bytes = field(repr=False)
     events: EventBus = field(default_factory=EventBus)
     status: StatusService | None = None  # None: credentials carry no status entry
     # did:key / did:jwk encodings per signing key (kid = RFC 7638 thumbprint); a pure function, computed once
     _identities: dict[str, IssuerKey] = field(default_factory=dict, init=False, repr=False)
+    _profiles: dict[str, Profile] = field(default_factory=dict, init=False, repr=False)  # per issuer id
 
     async def _emit(self, type_: str, subject_id: str | None, **data: Any) -> None:
         await self.events.publish(Event(type_, self.clock.now(), data, subject_id))
@@ -156,9 +161,12 @@ class IssuerService:
         config = self.settings.credential_configurations[config_id]
         return config, self.formats[config.format]
 
-    def _issuer_for(self, fmt: CredentialFormat) -> tuple[IssuerKey, JsonObject]:
+    def _issuer_for(self, fmt: CredentialFormat) -> tuple[IssuerKey, Profile]:
         key = self.issuer_key(fmt)
-        return key, issuer_profile(self.settings.issuer, issuer_id=key.issuer_id)
+        profile = self._profiles.get(key.issuer_id)
+        if profile is None:
+            profile = self._profiles[key.issuer_id] = issuer_profile(self.settings.issuer, issuer_id=key.issuer_id)
+        return key, profile
 
     def _valid_until(self, now: datetime) -> datetime | None:
         days = self.settings.issuance.credential_valid_days
@@ -328,10 +336,9 @@ class IssuerService:
         return token_response(access_token, expires_in=ttl)
 
     async def new_nonce(self) -> str:
-        nonce = self.random.token()
+        """§7.2: a stateless c_nonce (MAC and expiry inside, nothing stored); single use is enforced at its use."""
         expires = self.clock.now() + timedelta(seconds=self.settings.issuance.c_nonce_expires_in)
-        await self.store.add_nonce(nonce, expires_at=expires)
-        return nonce
+        return issue_nonce(self.nonce_key, random16=self.random.bytes(16), expires_at=expires)
 
     # -- credential -------------------------------------------------------------------------------------
 
@@ -384,7 +391,9 @@ class IssuerService:
         if len({p.jkt for p in proofs}) != len(proofs):
             raise InvalidProofError("each proof in a batch must use a distinct key")
         for nonce in {p.nonce for p in proofs}:
-            if not await self.store.consume_nonce(nonce, now=now):
+            # §8.3.1.2 / §13.8: only a c_nonce we issued, unexpired, and used once (the store records its use)
+            expires = check_nonce(self.nonce_key, nonce, now=now)
+            if expires is None or not await self.store.consume_nonce(nonce, expires_at=expires, now=now):
                 raise InvalidNonceError("c_nonce is invalid, expired or already used; fetch a new one")
         offer = await self.get_offer(token.offer_id)
         config_id = request.credential_configuration_id

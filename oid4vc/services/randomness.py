@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import secrets
 import string
-import uuid
 from typing import Protocol
 
-__all__ = ["Randomness", "SystemRandomness"]
+__all__ = ["Randomness", "SystemRandomness", "uuid4_str"]
 
 _TEXT_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
+
+
+def uuid4_str() -> str:
+    """A random (version 4) UUID in its string form (RFC 9562 §5.4), formatted without building a ``uuid.UUID``."""
+    b = bytearray(secrets.token_bytes(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # variant 10xx
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Randomness(Protocol):
@@ -35,7 +43,7 @@ class SystemRandomness:
         return "".join(secrets.choice(alphabet) for _ in range(length))
 
     def uuid_urn(self) -> str:
-        return f"urn:uuid:{uuid.uuid4()}"
+        return f"urn:uuid:{uuid4_str()}"
 
     def bytes(self, n: int) -> bytes:
         return secrets.token_bytes(n)

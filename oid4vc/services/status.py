@@ -13,7 +13,9 @@ Allocation: the store hands out counters; the index is ``IndexPermutation(list k
 and never repeated (Bitstring Status List §6.5, Token Status List §13.2-§13.3). Lists are grouped by the keys that
 sign them, so a status list always has the same issuer as the credentials it covers, across key rotation.
 Indexes are allocated before signing (the index is inside the signed credential); a crash between allocation and
-recording wastes an index and nothing else.
+recording wastes an index and nothing else. Each process takes ``status.allocation_block`` counters from the store
+at a time and hands them out in order: uniqueness still rests on the store alone (a counter is taken once, by one
+process), and the counters a process never used (it stopped, or its keys rotated) stay unused, like decoys.
 
 Publication: a signed artefact per (list, form) is cached and re-signed only when the list's version changes (a
 status changed) or half of its validity has passed.
@@ -25,6 +27,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -47,6 +50,7 @@ from oid4vc.store.base import (
     StatusEntryRef,
     StatusKind,
     StatusListRecord,
+    StatusSlot,
     Store,
 )
 from oid4vc.store.transitions import status_value
@@ -105,6 +109,7 @@ class StatusService:
     _cache: dict[tuple[str, StatusForm], _Signed] = field(default_factory=dict)
     _locks: dict[tuple[str, StatusForm], asyncio.Lock] = field(default_factory=dict)
     _permutations: dict[str, IndexPermutation] = field(default_factory=dict)
+    _reserved: dict[str, deque[StatusSlot]] = field(default_factory=dict)  # per scope: taken, not yet handed out
 
     @property
     def enabled(self) -> bool:
@@ -128,10 +133,15 @@ class StatusService:
     async def allocate(self, form: StatusForm, count: int, *, now: datetime) -> list[IssuedStatus]:
         """Entries for ``count`` new credentials of one format."""
         kind = kind_of(form)
-        slots = await self.store.allocate_status(
-            scope=self._scope(kind), kind=kind, size=self.settings.status.list_size, count=count, now=now,
-            new_list=self._new_list,
-        )
+        scope = self._scope(kind)
+        reserved = self._reserved.setdefault(scope, deque())
+        while len(reserved) < count:  # another request may take from the reserve while this one awaits the store
+            reserved.extend(await self.store.allocate_status(
+                scope=scope, kind=kind, size=self.settings.status.list_size,
+                count=max(count - len(reserved), self.settings.status.allocation_block), now=now,
+                new_list=self._new_list,
+            ))
+        slots = [reserved.popleft() for _ in range(count)]  # no await since the check: they are all there
         out = []
         for slot in slots:
             ref = StatusEntryRef(slot.list_id, self._index(slot.list_id, slot.key, slot.size, slot.counter), kind)

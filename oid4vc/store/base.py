@@ -4,7 +4,9 @@ Every adapter runs the same contract suite (tests/contract). The atomic operatio
 - ``redeem_pre_authorized_code``: expiry, lock and tx_code are checked *before* the code is consumed; a wrong
   tx_code only counts an attempt (OpenID4VCI 1.0 §6.1, §13.6 and errata §13.6.3 "Transaction Code Guessing");
   the access token is stored in the same transaction, so a redeemed code always has its token.
-- ``consume_nonce``: true only for the first use of an unexpired ``c_nonce`` (OpenID4VCI 1.0 §7, §13.8).
+- ``consume_nonce``: records a ``c_nonce`` as used and is true only for its first use (OpenID4VCI 1.0 §7, §13.8).
+  c_nonces are stateless (``oid4vc.issuance.nonce``: the issuer checks their MAC and expiry before asking), so
+  only *used* nonces are stored, each until its own expiry; issuing one writes nothing.
 - ``record_issuance``: one issuance per (access token, credential configuration); a concurrent duplicate loses.
 - ``allocate_status``: status list slots are handed out once each (a counter per list, advanced atomically), and a
   full list rolls over to a new one; ``change_credential_state`` moves a credential's status, bumps its list's
@@ -536,10 +538,11 @@ class Store(PresentationStore, LifecycleStore, OutboxStore, Protocol):
         """The unexpired token, or None."""
         ...
 
-    async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None: ...
-
-    async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
-        """True only for the first use of an unexpired nonce."""
+    async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
+        """Record ``nonce`` (already found authentic by the caller) as used until ``expires_at``: True only for its
+        first use, also under concurrent calls from several processes. A nonce already expired at ``now`` is
+        refused (False) and not recorded. The record is dropped by ``purge_expired`` once it has expired, when the
+        nonce itself no longer verifies."""
         ...
 
     async def record_issuance(
@@ -552,7 +555,7 @@ class Store(PresentationStore, LifecycleStore, OutboxStore, Protocol):
     async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None: ...
 
     async def purge_expired(self, *, now: datetime, offers_expired_before: datetime | None = None) -> int:
-        """Retention: delete expired nonces, access tokens (with their issuance claims) and deferred transactions,
+        """Retention: delete expired used nonces, access tokens (with their issuance claims) and deferred transactions,
         and offers never redeemed that expired before ``offers_expired_before`` (default ``now``); clear the
         ``credential_subject`` of offers that can issue nothing more. Returns how many rows were deleted."""
         ...

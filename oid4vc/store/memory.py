@@ -89,12 +89,11 @@ class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred, Memory
         token = self._tokens.get(token_hash)
         return token if token and now < token.expires_at else None
 
-    async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None:
-        self._nonces[nonce] = expires_at
-
-    async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
-        expires_at = self._nonces.pop(nonce, None)
-        return expires_at is not None and now < expires_at
+    async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
+        if expires_at <= now or nonce in self._nonces:
+            return False
+        self._nonces[nonce] = expires_at  # used, until it expires
+        return True
 
     async def record_issuance(
         self, token_hash: str, credential_configuration_id: str, credentials: list[IssuedCredentialRecord]

@@ -2,8 +2,8 @@
 
 The single-use guarantees of ``oid4vc.store.base`` are done in SQL, so they hold across any number of processes
 sharing one database: a redemption locks the offer row (``SELECT ... FOR UPDATE``) and applies
-``oid4vc.store.redeem.decide_redeem`` inside one transaction; a nonce is consumed by one
-``DELETE ... RETURNING``; an issuance is claimed by one ``INSERT ... ON CONFLICT DO NOTHING``.
+``oid4vc.store.redeem.decide_redeem`` inside one transaction; a used nonce and an issuance are each claimed by one
+``INSERT ... ON CONFLICT DO NOTHING``.
 
 Schema migrations are versioned SQL files (``migrations/postgres/NNNN_*.sql``) applied in order under a
 transaction-scoped advisory lock, so processes starting together do not race, and tracked in
@@ -278,23 +278,20 @@ class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred
             row["token_hash"], row["offer_id"], tuple(row["credential_configuration_ids"]), row["expires_at"]
         )
 
-    async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None:
-        await self._run(
-            lambda conn: conn.execute("INSERT INTO nonces (nonce, expires_at) VALUES ($1, $2)", nonce, expires_at),
-            transaction=False,
-            retry=False,
-        )
-
-    async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
-        # One statement: of concurrent deletes of one row, exactly one returns it.
-        deleted = await self._run(
+    async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
+        if expires_at <= now:
+            return False
+        # One statement: of concurrent inserts of one key, exactly one inserts (the others wait on its
+        # uncommitted key, then do nothing and return no row).
+        inserted = await self._run(
             lambda conn: conn.fetchval(
-                "DELETE FROM nonces WHERE nonce = $1 AND expires_at > $2 RETURNING true", nonce, now
+                "INSERT INTO nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+                nonce, expires_at,
             ),
             transaction=False,
-            retry=False,  # the DELETE may have committed; a retry would answer False for a good nonce
+            retry=False,  # the INSERT may have committed; a retry would answer False for a good nonce
         )
-        return deleted is True
+        return inserted is True
 
     # -- issuance ---------------------------------------------------------------------------------------
 

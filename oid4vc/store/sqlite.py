@@ -2,7 +2,7 @@
 
 Atomic operations run inside ``BEGIN IMMEDIATE`` transactions, which take SQLite's write lock up front, so the
 single-use guarantees of ``oid4vc.store.base`` hold across several processes sharing one database file; the other
-single-use operations (nonces) are one statement each, atomic on their own.
+single-use operations (recording a used nonce) are one statement each, atomic on their own.
 Schema migrations are versioned SQL files applied in order and tracked in ``PRAGMA user_version``.
 
 Where the work runs: the wallet-facing statements are point lookups and single-row writes that SQLite finishes in
@@ -239,13 +239,13 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
             _dt(row["expires_at"]),
         )
 
-    async def add_nonce(self, nonce: str, *, expires_at: datetime) -> None:
-        await self._conn.execute("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", (nonce, _ts(expires_at)))
-
-    async def consume_nonce(self, nonce: str, *, now: datetime) -> bool:
-        """One DELETE: exactly one caller, in any process, sees the row go (single use without a transaction)."""
-        sql = "DELETE FROM nonces WHERE nonce = ? AND expires_at > ?"
-        rows: _Rows = await self._conn.execute(sql, (nonce, _ts(now)))
+    async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
+        """One INSERT OR IGNORE: exactly one caller, in any process, adds the row (single use without a
+        transaction); the used nonce stays until ``purge_expired`` finds it expired."""
+        if expires_at <= now:
+            return False
+        sql = "INSERT OR IGNORE INTO nonces (nonce, expires_at) VALUES (?, ?)"
+        rows: _Rows = await self._conn.execute(sql, (nonce, _ts(expires_at)))
         return rows.rowcount == 1
 
     # -- issuance ---------------------------------------------------------------------------------------

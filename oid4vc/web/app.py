@@ -24,6 +24,7 @@ from oid4vc.fetch.aiohttp import GuardedFetcher
 from oid4vc.formats.ldp_vc import prime_context_cache
 from oid4vc.formats.registry import build_formats
 from oid4vc.issuance.metadata import well_known_path
+from oid4vc.issuance.nonce import nonce_key
 from oid4vc.services.credential_verification import CredentialVerifier
 from oid4vc.services.event_feed import EventFeed
 from oid4vc.services.events import Event, EventBus
@@ -150,6 +151,7 @@ def create_app(
             verifier=CryptoJwsVerifier(),
             clock=the_clock,
             random=random or SystemRandomness(),
+            nonce_key=nonce_key(app[admin_token_key]),  # shared by every worker, like the page-link key
             events=events,
             status=status_lists,
         )

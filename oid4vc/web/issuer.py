@@ -14,7 +14,7 @@ from oid4vc.issuance.notification import InvalidNotificationRequestError
 from oid4vc.services.issuance import CredentialResponse
 from oid4vc.web.keys import issuer_key, lifecycle_key
 from oid4vc.web.pages.qr import qr_png, qr_svg
-from oid4vc.web.responses import NO_STORE, json_no_store, read_json
+from oid4vc.web.responses import NO_STORE, json_no_store, read_form, read_json
 
 __all__ = ["routes"]
 
@@ -25,13 +25,8 @@ async def credential_offer(request: web.Request) -> web.Response:
 
 
 async def token(request: web.Request) -> web.Response:
-    # RFC 6749 §4.1.3 / Appendix B: application/x-www-form-urlencoded
-    if request.content_type != "application/x-www-form-urlencoded":
-        raise InvalidRequestError("the token request must be application/x-www-form-urlencoded")
-    form = await request.post()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if len(fields) != len(form) or len(set(form.keys())) != len(list(form.keys())):
-        raise InvalidRequestError("token request parameters must be sent once each, as text")
+    # RFC 6749 §4.1.3 / Appendix B: application/x-www-form-urlencoded, each parameter once (§3.2)
+    fields = await read_form(request, InvalidRequestError, unique=True)
     return json_no_store(await request.app[issuer_key].token(fields))
 
 

@@ -26,7 +26,7 @@ from oid4vc.store.base import PresentationRecord, PresentationStatus
 from oid4vc.web.keys import admin_token_key, verifier_key
 from oid4vc.web.pages.links import page_key, presentation_page_path
 from oid4vc.web.pages.qr import qr_png, qr_svg
-from oid4vc.web.responses import NO_STORE, json_no_store, read_json
+from oid4vc.web.responses import NO_STORE, json_no_store, read_form, read_json
 
 __all__ = ["admin_routes", "routes"]
 
@@ -35,10 +35,7 @@ POLL = 0.25
 
 
 async def _form(request: web.Request) -> dict[str, str]:
-    if request.content_type != "application/x-www-form-urlencoded":
-        raise InvalidRequestError("the body must be application/x-www-form-urlencoded")
-    form = await request.post()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return await read_form(request, InvalidRequestError)
 
 
 async def request_object(request: web.Request) -> web.Response:

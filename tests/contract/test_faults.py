@@ -152,22 +152,28 @@ async def test_database_restart_is_503_then_recovers(postgres_server: Any, aioht
         environ={},
     )
     client = await aiohttp_client(create_app(settings, store=store, keys=KeyRing.ephemeral(), admin_token=ADMIN))
-    assert (await client.post("/nonce")).status == 200
+
+    async def token_status() -> int:  # an unknown code: 400 invalid_grant once the store has looked it up
+        resp = await client.post("/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": "unknown"})
+        return int(resp.status)
+
+    assert await token_status() == 400
     await asyncio.to_thread(postgres_server.stop)
     try:
         started = time.monotonic()
-        resp = await client.post("/nonce")
+        resp = await client.post("/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": "unknown"})
         assert resp.status == 503 and resp.headers["Retry-After"]
         assert (await resp.json())["error"] == "temporarily_unavailable"
         assert time.monotonic() - started < 15
         assert (await client.get("/readyz")).status == 503
         assert (await client.get("/healthz")).status == 200  # alive, not ready
+        assert (await client.post("/nonce")).status == 200  # c_nonces are stateless: no store involved
     finally:
         await asyncio.to_thread(postgres_server.start)
     for _ in range(20):
-        if (await client.post("/nonce")).status == 200:
+        if await token_status() == 400:
             break
         await asyncio.sleep(0.5)
-    assert (await client.post("/nonce")).status == 200
+    assert await token_status() == 400
     assert (await client.get("/readyz")).status == 200
     await store.close()

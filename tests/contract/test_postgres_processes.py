@@ -18,9 +18,10 @@ from tests.contract.conftest import PostgresServer
 from tests.contract.test_store import T0, offer, redeem
 
 # Each worker opens the store, says "ready", waits for "go" so both processes really overlap, then runs 100
-# concurrent redemptions of code1 and 100 concurrent uses of nonce n1.
+# concurrent redemptions of code1 and 100 concurrent uses of nonce n1 (200 in all: exactly one records it).
 WORKER = """
 import asyncio, sys, time
+from datetime import timedelta
 from oid4vc.store.postgres import PostgresStore
 from tests.contract.test_store import T0, token
 
@@ -35,7 +36,8 @@ async def main(url, tag):
     started = time.perf_counter()
     outcomes = await asyncio.gather(*(one(i) for i in range(100)))
     elapsed = time.perf_counter() - started
-    nonces = await asyncio.gather(*(store.consume_nonce("n1", now=T0) for _ in range(100)))
+    expires = T0 + timedelta(minutes=5)
+    nonces = await asyncio.gather(*(store.consume_nonce("n1", expires_at=expires, now=T0) for _ in range(100)))
     losers_told = set(outcomes) <= {"redeemed", "already_redeemed"}
     print(outcomes.count("redeemed"), nonces.count(True), losers_told, f"{elapsed:.4f}", flush=True)
     await store.close()
@@ -67,7 +69,6 @@ def test_pool_options_come_from_the_url_and_the_rest_goes_to_asyncpg() -> None:
 async def test_two_processes_redeem_one_code_once(postgres_url: str) -> None:
     store = await PostgresStore.open(postgres_url)
     await store.create_offer(offer())
-    await store.add_nonce("n1", expires_at=T0 + (offer().expires_at - offer().created_at))
     procs = [
         await asyncio.create_subprocess_exec(sys.executable, "-c", WORKER, postgres_url, str(tag),
                                              stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -118,7 +119,7 @@ async def test_store_survives_a_server_restart(
             with pytest.raises(PostgresUnavailableError):
                 await asyncio.wait_for(redeem(store, "code1"), timeout=10)
             with pytest.raises(PostgresUnavailableError):
-                await asyncio.wait_for(store.consume_nonce("n", now=T0), timeout=10)
+                await asyncio.wait_for(store.consume_nonce("n", expires_at=offer().expires_at, now=T0), timeout=10)
             assert time.monotonic() - started < 5
         finally:
             await asyncio.to_thread(postgres_server.start)

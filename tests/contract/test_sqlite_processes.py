@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from oid4vc.store.base import RedeemOutcome
 from oid4vc.store.sqlite import SqliteStore
-from tests.contract.test_store import T0, offer
+from tests.contract.test_store import offer
 
 WORKER = """
 import asyncio, sys
@@ -24,7 +23,8 @@ async def main(path, tag):
                                                    access_token=token(tag * 1000 + i))
         return r.outcome.value
     outcomes = await asyncio.gather(*(one(i) for i in range(25)))
-    nonces = await asyncio.gather(*(store.consume_nonce("n1", now=T0) for _ in range(25)))
+    expires = T0 + timedelta(minutes=1)
+    nonces = await asyncio.gather(*(store.consume_nonce("n1", expires_at=expires, now=T0) for _ in range(25)))
     print(outcomes.count("redeemed"), nonces.count(True))
     await store.close()
 
@@ -36,7 +36,6 @@ async def test_two_processes_redeem_one_code_once(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     store = await SqliteStore.open(path)
     await store.create_offer(offer())
-    await store.add_nonce("n1", expires_at=T0 + timedelta(minutes=1))
     await store.close()
     procs = [
         await asyncio.create_subprocess_exec(sys.executable, "-c", WORKER, str(path), str(tag),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,21 +98,31 @@ async def test_concurrent_redemptions_yield_one(store: Store) -> None:
 
 
 async def test_nonce_single_use_and_expiry(store: Store) -> None:
-    await store.add_nonce("n1", expires_at=T0 + timedelta(seconds=10))
-    await store.add_nonce("n2", expires_at=T0 + timedelta(seconds=10))
-    results = await asyncio.gather(*(store.consume_nonce("n1", now=T0) for _ in range(20)))
+    expires = T0 + timedelta(seconds=10)
+    results = await asyncio.gather(*(store.consume_nonce("n1", expires_at=expires, now=T0) for _ in range(20)))
     assert results.count(True) == 1
-    assert await store.consume_nonce("n2", now=T0 + timedelta(seconds=10)) is False
-    assert await store.consume_nonce("unknown", now=T0) is False
+    assert await store.consume_nonce("n1", expires_at=expires, now=T0 + timedelta(seconds=9)) is False
+    assert await store.consume_nonce("n2", expires_at=expires, now=T0 + timedelta(seconds=9)) is True  # independent
+    # already expired: refused and not recorded
+    assert await store.consume_nonce("n3", expires_at=expires, now=expires) is False
+    assert await store.consume_nonce("n3", expires_at=expires + timedelta(seconds=1), now=expires) is True
+
+
+async def test_used_nonces_are_kept_until_their_expiry(store: Store) -> None:
+    assert await store.consume_nonce("short", expires_at=T0 + timedelta(seconds=1), now=T0)
+    assert await store.consume_nonce("long", expires_at=T0 + timedelta(minutes=5), now=T0)
+    assert await store.purge_expired(now=T0 + timedelta(seconds=1)) == 1  # only "short" has expired
+    later = T0 + timedelta(seconds=2)
+    assert await store.consume_nonce("long", expires_at=T0 + timedelta(minutes=5), now=later) is False
+    assert await store.purge_expired(now=T0 + timedelta(minutes=5)) == 1
 
 
 async def test_token_expiry_and_purge(store: Store) -> None:
     await store.create_offer(offer())
     await redeem(store, "code1")
-    await store.add_nonce("n", expires_at=T0 + timedelta(seconds=1))
+    assert await store.consume_nonce("n", expires_at=T0 + timedelta(seconds=1), now=T0)
     assert await store.get_access_token("tok1", now=T0 + timedelta(minutes=5)) is None
     assert await store.purge_expired(now=T0 + timedelta(minutes=6)) == 2
-    assert await store.consume_nonce("n", now=T0) is False
 
 
 async def test_record_issuance_once_per_token_and_configuration(store: Store) -> None:
@@ -142,3 +153,46 @@ async def test_sqlite_reopen_keeps_data_and_schema_version(tmp_path: Path) -> No
     s = await SqliteStore.open(tmp_path / "x.db")
     assert await s.get_offer("o1") == offer()
     await s.close()
+
+
+async def test_sqlite_migration_0005_from_version_4(tmp_path: Path) -> None:
+    """Outstanding random nonces are dropped, issuance claims and access tokens are kept, the three tables lose their
+    rowid (and the nonce and token expiry indexes), and the notification index goes (every notification lookup also
+    filters on offer_id: credentials_offer)."""
+    path = tmp_path / "v4.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, sql in migrations("sqlite"):
+        if version <= 4:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+    db.execute("PRAGMA user_version = 4")
+    db.execute("INSERT INTO nonces (nonce, expires_at) VALUES ('old', ?)", ((T0 + timedelta(days=1)).timestamp(),))
+    db.execute("INSERT INTO issuance_claims VALUES ('tok1', 'cfg'), ('tok1', 'cfg2')")
+    db.execute(
+        "INSERT INTO offers (id, credential_configuration_ids, credential_subject, pre_authorized_code_hash, "
+        "reference, created_at, expires_at, by_reference, state) "
+        "VALUES ('o1', '[\"cfg\"]', '{}', 'h1', 'r1', 0, 0, 0, 'redeemed')"
+    )
+    live = (T0 + timedelta(minutes=5)).timestamp()
+    db.execute("INSERT INTO access_tokens VALUES ('tok1', 'o1', '[\"cfg\"]', ?)", (live,))
+    db.close()
+
+    s = await SqliteStore.open(path)
+    assert await s.record_issuance("tok1", "cfg", []) is False  # the copied claim still holds
+    assert await s.consume_nonce("old", expires_at=T0 + timedelta(minutes=5), now=T0) is True
+    token = await s.get_access_token("tok1", now=T0)  # the copied access token still works
+    assert token is not None and token.offer_id == "o1" and token.credential_configuration_ids == ("cfg",)
+    await s.close()
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == max(v for v, _ in migrations("sqlite"))
+        assert sorted(db.execute("SELECT * FROM issuance_claims")) == [("tok1", "cfg"), ("tok1", "cfg2")]
+        tables = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        assert all(tables[t].endswith("WITHOUT ROWID") for t in ("nonces", "issuance_claims", "access_tokens"))
+        assert not {"issuance_claims_0005", "access_tokens_0005"} & tables.keys()
+        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "credentials_offer" in indexes
+        assert not indexes & {"credentials_notification", "nonces_expiry", "access_tokens_expiry"}
+    finally:
+        db.close()

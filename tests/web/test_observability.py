@@ -5,7 +5,7 @@ from __future__ import annotations
 from oid4vc.services.events import Event
 from oid4vc.web.keys import issuer_key
 from tests.conftest import AppClient
-from tests.web.flow import create_offer, credential_request, get_token
+from tests.web.flow import create_offer, credential_request, get_token, token_request
 
 
 async def test_health_and_ready(client: AppClient) -> None:
@@ -60,9 +60,10 @@ async def test_store_outage_is_503_with_retry_after(client: AppClient) -> None:
     async def down(*args: object, **kwargs: object) -> None:
         raise StoreUnavailableError("connection refused")
 
-    store.add_nonce = down  # type: ignore[method-assign]
-    resp = await client.post("/nonce")
+    store.redeem_pre_authorized_code = down  # type: ignore[method-assign]
+    resp = await token_request(client, "some-pre-authorized-code")
     assert resp.status == 503 and resp.headers["Retry-After"] == "2"
     assert (await resp.json())["error"] == "temporarily_unavailable"
+    assert (await client.post("/nonce")).status == 200  # c_nonces are stateless: no store involved
     store.get_offer = down  # type: ignore[method-assign]
     assert (await client.get("/readyz")).status == 503

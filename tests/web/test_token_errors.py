@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from oid4vc.clock import FixedClock
 from tests.conftest import ADMIN, AppClient
 from tests.web.flow import PRE_AUTH, create_offer, pre_authorized_code, resolve_offer, token_request
@@ -107,3 +109,26 @@ async def test_text_tx_code(client: AppClient) -> None:
     assert len(created["tx_code"]) == 8
     code = pre_authorized_code(await resolve_offer(client, created["offer_uri"]))
     assert (await token_request(client, code, created["tx_code"])).status == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"grant_type=\xff\xfe", "application/x-www-form-urlencoded"),  # not UTF-8
+        (b"grant_type=%FF", "application/x-www-form-urlencoded"),  # percent-encodes a byte that is not UTF-8
+        (b"grant_type=x", "application/x-www-form-urlencoded; charset=no-such-charset"),
+        ("&".join(f"p{i}=v" for i in range(101)).encode(), "application/x-www-form-urlencoded"),  # too many fields
+    ],
+    ids=["raw-bytes", "percent-encoded", "unknown-charset", "too-many-fields"],
+)
+async def test_undecodable_form_is_invalid_request(client: AppClient, body: bytes, content_type: str) -> None:
+    resp = await client.post("/token", data=body, headers={"Content-Type": content_type})
+    assert await _error(resp) == (400, "invalid_request")
+
+
+async def test_form_in_a_declared_charset(client: AppClient) -> None:
+    code = pre_authorized_code(await resolve_offer(client, (await create_offer(client))["offer_uri"]))
+    body = f"grant_type={PRE_AUTH}&pre-authorized_code={code}".encode("latin-1")
+    resp = await client.post("/token", data=body, headers={"Content-Type": "application/x-www-form-urlencoded; "
+                                                                        "charset=iso-8859-1"})
+    assert resp.status == 200, await resp.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -316,3 +317,12 @@ async def test_unresolvable_issuer_key_is_a_rejection_not_a_500(client: AppClien
     request = await fetch_request(client, created["request_uri"])
     resp = await post_response(client, request, {"badge": [vp_jwt(credential, holder, holder_did, request)]})
     await _rejected(client, created, resp, "")
+
+
+async def test_undecodable_response_form_is_invalid_request_and_leaves_the_request_pending(client: AppClient) -> None:
+    created = await create(client, dcql("dc+sd-jwt"))
+    request = await fetch_request(client, created["request_uri"])
+    resp = await client.post(urlsplit(request["response_uri"]).path, data=b"vp_token=\xff&state=x",
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert resp.status == 400 and (await resp.json())["error"] == "invalid_request"
+    assert (await status(client, created["id"]))["status"] == "pending"

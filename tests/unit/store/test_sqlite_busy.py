@@ -41,11 +41,12 @@ async def test_a_locked_database_is_waited_for_while_the_loop_keeps_running(tmp_
 
         running = asyncio.create_task(ticker())
         asyncio.get_running_loop().call_later(0.3, other.rollback)
-        await store.add_nonce("n1", expires_at=NOW + timedelta(minutes=5))  # a single statement
+        # a single statement
+        assert await store.consume_nonce("n1", expires_at=NOW + timedelta(minutes=5), now=NOW)
         await store.record_issuance("tok", "cfg", [])  # a transaction (BEGIN IMMEDIATE)
         running.cancel()
         assert ticks >= 20  # the loop ran all along (a blocking wait would have starved the ticker)
-        assert await store.consume_nonce("n1", now=NOW)
+        assert not await store.consume_nonce("n1", expires_at=NOW + timedelta(minutes=5), now=NOW)  # it was written
         other.close()
     finally:
         await store.close()
@@ -60,11 +61,12 @@ async def test_a_lock_that_outlasts_the_retry_window_is_store_unavailable(
     other = _lock(path)
     try:
         with pytest.raises(StoreUnavailableError):
-            await store.add_nonce("n1", expires_at=NOW + timedelta(minutes=5))
+            await store.consume_nonce("n1", expires_at=NOW + timedelta(minutes=5), now=NOW)
         with pytest.raises(StoreUnavailableError):
             await store.record_issuance("tok", "cfg", [])
         other.rollback()
         assert await store.record_issuance("tok", "cfg", [])  # usable again once the lock is gone
+        assert await store.consume_nonce("n1", expires_at=NOW + timedelta(minutes=5), now=NOW)  # nothing was written
     finally:
         other.close()
         await store.close()
