@@ -51,7 +51,7 @@ from oid4vc.store.status_lists import (
     CREDENTIAL_COLUMNS,
     PostgresStatusLists,
     credential_from_row,
-    insert_credentials_postgres,
+    record_issuance_postgres,
 )
 
 __all__ = ["PoolOptions", "PostgresStore", "PostgresUnavailableError"]
@@ -238,24 +238,25 @@ class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred
             if offer is None or decision.new_state is None:
                 return decision.result
             keep_code = decision.new_state is OfferState.OFFERED
-            await conn.execute(
+            update = (
                 "UPDATE offers SET state = $1, tx_code_attempts = $2, "
-                "pre_authorized_code = CASE WHEN $3 THEN pre_authorized_code END WHERE id = $4",
-                decision.new_state.value, decision.attempts, keep_code, offer.id,
+                "pre_authorized_code = CASE WHEN $3 THEN pre_authorized_code END WHERE id = $4"
             )
+            if decision.result.outcome is RedeemOutcome.REDEEMED:  # the update and the token in one round trip
+                await conn.execute(
+                    f"WITH updated AS ({update}) INSERT INTO access_tokens "  # noqa: S608
+                    "(token_hash, offer_id, credential_configuration_ids, expires_at) VALUES ($5, $4, $6, $7)",
+                    decision.new_state.value, decision.attempts, keep_code, offer.id,
+                    access_token.token_hash, list(offer.credential_configuration_ids), access_token.expires_at,
+                )
+            else:
+                await conn.execute(update, decision.new_state.value, decision.attempts, keep_code, offer.id)
             updated = replace(
                 offer,
                 state=decision.new_state,
                 tx_code_attempts=decision.attempts,
                 pre_authorized_code=offer.pre_authorized_code if keep_code else None,
             )
-            if decision.result.outcome is RedeemOutcome.REDEEMED:
-                await conn.execute(
-                    "INSERT INTO access_tokens (token_hash, offer_id, credential_configuration_ids, expires_at) "
-                    "VALUES ($1, $2, $3, $4)",
-                    access_token.token_hash, offer.id, list(offer.credential_configuration_ids),
-                    access_token.expires_at,
-                )
             return RedeemResult(decision.result.outcome, updated, decision.result.attempts_left)
 
         return await self._run(op, transaction=True, retry=True)
@@ -298,19 +299,13 @@ class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred
     async def record_issuance(
         self, token_hash: str, credential_configuration_id: str, credentials: list[IssuedCredentialRecord]
     ) -> bool:
-        async def op(conn: Any) -> bool:
-            # A concurrent duplicate waits on the uncommitted key, then inserts nothing.
-            claimed = await conn.fetchval(
-                "INSERT INTO issuance_claims (token_hash, credential_configuration_id) VALUES ($1, $2) "
-                "ON CONFLICT DO NOTHING RETURNING true",
-                token_hash, credential_configuration_id,
-            )
-            if claimed is not True:
-                return False
-            await insert_credentials_postgres(conn, credentials)
-            return True
-
-        return await self._run(op, transaction=True, retry=True)
+        # One statement, atomic on its own. Not retried: had it committed before the connection was lost, a retry
+        # would find the claim taken and answer False for credentials that were recorded.
+        return await self._run(
+            lambda conn: record_issuance_postgres(conn, token_hash, credential_configuration_id, credentials),
+            transaction=False,
+            retry=False,
+        )
 
     async def get_credential(self, credential_id: str) -> IssuedCredentialRecord | None:
         row = await self._run(

@@ -42,6 +42,7 @@ __all__ = [
     "credential_values",
     "insert_credentials_postgres",
     "insert_credentials_sqlite",
+    "record_issuance_postgres",
 ]
 
 CREDENTIAL_COLUMNS = (
@@ -134,6 +135,32 @@ async def insert_credentials_postgres(conn: Any, credentials: list[IssuedCredent
     await conn.execute(
         "UPDATE offers SET state = 'issued' WHERE id = ANY($1::text[])", sorted({c.offer_id for c in credentials})
     )
+
+
+# Claim (access token, configuration) once, insert the credentials and mark their offers issued: one statement,
+# one round trip, atomic on its own. A concurrent duplicate claim waits on the uncommitted key, then inserts
+# nothing, so neither do the CTEs that depend on it. ``unnest ... WITH ORDINALITY`` keeps the issuance order (seq).
+_PG_RECORD_ISSUANCE = (
+    "WITH claim AS (INSERT INTO issuance_claims (token_hash, credential_configuration_id) "  # noqa: S608
+    "VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true), "
+    f"issued AS (INSERT INTO credentials ({CREDENTIAL_COLUMNS}) SELECT {CREDENTIAL_COLUMNS} FROM unnest("
+    "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::integer[], "
+    "$11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[]) WITH ORDINALITY "
+    f"AS c({CREDENTIAL_COLUMNS}, ord) WHERE EXISTS (SELECT 1 FROM claim) ORDER BY ord), "
+    "done AS (UPDATE offers SET state = 'issued' WHERE id = ANY($16::text[]) AND EXISTS (SELECT 1 FROM claim)) "
+    "SELECT EXISTS (SELECT 1 FROM claim)"
+)
+
+
+async def record_issuance_postgres(
+    conn: Any, token_hash: str, credential_configuration_id: str, credentials: list[IssuedCredentialRecord]
+) -> bool:
+    """``Store.record_issuance`` in one statement (see ``_PG_RECORD_ISSUANCE``); False when the claim was taken."""
+    rows = [credential_values(c, _same) for c in credentials]
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(13)]
+    offers = sorted({c.offer_id for c in credentials})
+    claimed = await conn.fetchval(_PG_RECORD_ISSUANCE, token_hash, credential_configuration_id, *columns, offers)
+    return claimed is True
 
 
 # -- memory -------------------------------------------------------------------------------------------------

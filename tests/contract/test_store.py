@@ -11,9 +11,12 @@ from pathlib import Path
 from oid4vc.store.base import (
     AccessTokenRecord,
     IssuedCredentialRecord,
+    NewStatusList,
     OfferRecord,
     OfferState,
     RedeemOutcome,
+    StatusEntryRef,
+    StatusKind,
     Store,
     TxCodeSpec,
 )
@@ -138,6 +141,23 @@ async def test_record_issuance_once_per_token_and_configuration(store: Store) ->
     assert got is not None and got.state is OfferState.ISSUED and len(got.credential_ids) == 1
     assert await store.get_credential(got.credential_ids[0]) is not None
     assert await store.get_credential("urn:uuid:none") is None
+
+
+async def test_recorded_batch_reads_back_whole_and_in_issuance_order(store: Store) -> None:
+    await store.create_offer(offer())
+    await redeem(store, "code1")
+    lists = await store.allocate_status(scope="s", kind=StatusKind.TOKEN, size=16, count=3, now=T0,
+                                        new_list=lambda: NewStatusList("l1", bytes(32)))
+    batch = [
+        IssuedCredentialRecord(f"urn:uuid:{n}", "o1", "cfg", "dc+sd-jwt", f"jkt{n}", T0 + timedelta(seconds=n),
+                               status=StatusEntryRef(slot.list_id, slot.counter, StatusKind.TOKEN),
+                               notification_id="nid")
+        for n, slot in zip((3, 1, 2), lists, strict=True)
+    ]
+    assert await store.record_issuance("tok1", "cfg", batch)
+    got = await store.get_offer("o1")
+    assert got is not None and got.credential_ids == ("urn:uuid:3", "urn:uuid:1", "urn:uuid:2")
+    assert [await store.get_credential(c.id) for c in batch] == batch
 
 
 def test_migrations_are_numbered_in_order() -> None:
