@@ -52,7 +52,14 @@ from oid4vc.web.keys import (
     status_key,
     verifier_key,
 )
-from oid4vc.web.metrics import Metrics, metrics_key, metrics_middleware
+from oid4vc.web.metrics import (
+    Metrics,
+    MetricsShare,
+    metrics_key,
+    metrics_middleware,
+    metrics_share_key,
+    share_metrics,
+)
 from oid4vc.web.middlewares import error_middleware
 
 __all__ = ["create_app", "jsonld_pool", "load_admin_token", "open_store"]
@@ -110,14 +117,19 @@ def create_app(
     clock: Clock | None = None,
     random: Randomness | None = None,
     admin_token: str | None = None,
+    metrics_share: MetricsShare | None = None,
 ) -> web.Application:
-    """Build the app. Omitted adapters are built from ``settings`` at startup (SQLite, keys in the data dir)."""
+    """Build the app. Omitted adapters are built from ``settings`` at startup (SQLite, keys in the data dir).
+    ``metrics_share``: this worker's slot when it is one of several (``/metrics`` then sums all workers)."""
     metrics = Metrics()
     app = web.Application(middlewares=[metrics_middleware(metrics), error_middleware], client_max_size=1024 * 1024)
     app[settings_key] = settings
     app[metrics_key] = metrics
     metrics.counter("oid4vc_events_total", "Protocol outcomes (events) by type and error", ("type", "error"))
     metrics.counter("oid4vc_issued_credentials_total", "Credentials issued by format", ("format",))
+    if metrics_share is not None:
+        app[metrics_share_key] = metrics_share
+        app.cleanup_ctx.append(lambda _: share_metrics(metrics, metrics_share))
     app[admin_token_key] = admin_token or load_admin_token(settings)[0]
     the_clock = clock or SystemClock()
 

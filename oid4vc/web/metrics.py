@@ -1,21 +1,38 @@
 """Prometheus metrics (text exposition format 0.0.4) without a client library: counters and histograms with
-labels, kept per process. Served at ``/metrics``.
+labels. Served at ``/metrics``.
 
 Names: ``oid4vc_http_requests_total{route,method,status}``, ``oid4vc_http_request_seconds{route}`` (histogram),
 ``oid4vc_issuance_total{format,outcome}``, ``oid4vc_token_total{outcome}``.
+
+Each process counts in memory. Under ``oid4vc serve --workers N`` a scrape reaches one worker (the kernel picks it),
+so every worker also writes a snapshot of its counts to a directory the supervisor made for this run
+(``MetricsShare``, once a second, replaced atomically), and ``/metrics`` answers the sum over all workers: its own
+live counts plus the others' latest snapshots. A worker the supervisor restarts continues from its predecessor's
+last snapshot, so the sums only ever grow (at most the last second of a killed worker is lost).
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
+import json
+import logging
+import os
 import resource
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-__all__ = ["Metrics", "metrics_handler", "metrics_middleware"]
+__all__ = ["Metrics", "MetricsShare", "metrics_handler", "metrics_middleware", "share_metrics"]
+
+log = logging.getLogger(__name__)
+SHARE_INTERVAL_SECONDS = 1.0
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -28,6 +45,8 @@ def _labels(names: tuple[str, ...], values: tuple[str, ...]) -> str:
 
 class Metrics:
     def __init__(self) -> None:
+        self._base_cpu = 0.0  # CPU seconds of earlier workers in this slot, or of the other workers (merged)
+        self._merged = False
         self._counters: dict[str, tuple[str, tuple[str, ...], dict[tuple[str, ...], float]]] = {}
         self._histograms: dict[str, tuple[str, tuple[str, ...], dict[tuple[str, ...], list[float]]]] = {}
         self.counter("oid4vc_http_requests_total", "HTTP requests by route, method and status",
@@ -51,12 +70,53 @@ class Metrics:
         series[bisect.bisect_left(_BUCKETS, value)] += 1  # per-bucket count; cumulated at render time
         series[-1] += value
 
-    def render(self) -> str:
+    def snapshot(self) -> dict[str, Any]:
+        """The counts as JSON: ``{"cpu": s, "counters": {name: [[*labels, n]]}, "histograms": {name: [[*labels,
+        [bucket counts..., sum]]]}}`` (with the CPU this process used, plus the ``base`` it started from)."""
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "cpu": usage.ru_utime + usage.ru_stime + self._base_cpu,
+            "counters": {name: [[*v, n] for v, n in series.items()] for name, (_, _, series) in self._counters.items()},
+            "histograms": {name: [[*v, c] for v, c in hist.items()] for name, (_, _, hist) in self._histograms.items()},
+        }
+
+    def add(self, snapshot: dict[str, Any]) -> None:
+        """Add another snapshot's counts to these (for series this process has registered); unknown names and
+        malformed entries are skipped, as a snapshot is only ever our own format."""
+        self._base_cpu += float(snapshot.get("cpu", 0.0))
+        for name, entries in snapshot.get("counters", {}).items():
+            if name in self._counters:
+                series = self._counters[name][2]
+                for *values, n in entries:
+                    series[tuple(values)] += float(n)
+        for name, entries in snapshot.get("histograms", {}).items():
+            if name in self._histograms:
+                hist = self._histograms[name][2]
+                for *values, counts in entries:
+                    if len(counts) == len(_BUCKETS) + 2:
+                        mine = hist.setdefault(tuple(values), [0.0] * (len(_BUCKETS) + 2))
+                        for i, c in enumerate(counts):
+                            mine[i] += float(c)
+
+    def merged(self, others: list[dict[str, Any]]) -> Metrics:
+        """A copy of these counts plus ``others`` (for rendering the sum over workers)."""
+        total = Metrics()
+        total._counters = {n: (h, lb, defaultdict(float)) for n, (h, lb, _) in self._counters.items()}
+        total._histograms = {n: (h, lb, {}) for n, (h, lb, _) in self._histograms.items()}
+        for snapshot in (self.snapshot(), *others):
+            total.add(snapshot)
+        total._merged = True
+        return total
+
+    def render(self) -> str:
+        cpu = self._base_cpu
+        if not self._merged:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            cpu += usage.ru_utime + usage.ru_stime
         lines: list[str] = [
-            "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
+            "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds (all workers).",
             "# TYPE process_cpu_seconds_total counter",
-            f"process_cpu_seconds_total {usage.ru_utime + usage.ru_stime:.6f}",
+            f"process_cpu_seconds_total {cpu:.6f}",
         ]
         for name, (help_text, labels, series) in sorted(self._counters.items()):
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
@@ -74,7 +134,66 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
+class MetricsShare:
+    """Worker ``index``'s snapshots in ``directory`` (made by the supervisor for one run; see the module docstring)."""
+
+    def __init__(self, directory: Path, index: int) -> None:
+        self.directory, self.index = directory, index
+
+    def _path(self, index: int) -> Path:
+        return self.directory / f"w{index}.json"
+
+    def resume(self, metrics: Metrics) -> None:
+        """Start from this slot's last snapshot (a restarted worker continues its predecessor's counts)."""
+        previous = _read(self._path(self.index))
+        if previous is not None:
+            metrics.add(previous)
+
+    def publish(self, metrics: Metrics) -> None:
+        tmp = self.directory / f".w{self.index}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(metrics.snapshot(), separators=(",", ":")))
+        os.replace(tmp, self._path(self.index))  # atomic: a reader sees the old snapshot or the new one
+
+    def others(self) -> list[dict[str, Any]]:
+        snapshots = []
+        for path in sorted(self.directory.glob("w*.json")):
+            if path.name != self._path(self.index).name:
+                snapshot = _read(path)
+                if snapshot is not None:
+                    snapshots.append(snapshot)
+        return snapshots
+
+    async def run(self, metrics: Metrics) -> None:
+        while True:
+            await asyncio.sleep(SHARE_INTERVAL_SECONDS)
+            try:
+                self.publish(metrics)
+            except OSError as exc:  # a full or vanished directory: metrics only, retried next second
+                log.warning("metrics snapshot not written: %s", exc)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+async def share_metrics(metrics: Metrics, share: MetricsShare) -> AsyncIterator[None]:
+    """cleanup_ctx body: resume from this slot's snapshot, publish every second, and once more at shutdown."""
+    share.resume(metrics)
+    task = asyncio.create_task(share.run(metrics))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    with contextlib.suppress(OSError):
+        share.publish(metrics)
+
+
 metrics_key = web.AppKey("metrics", Metrics)
+metrics_share_key = web.AppKey("metrics_share", MetricsShare)
 
 
 def metrics_middleware(metrics: Metrics) -> Middleware:
@@ -101,5 +220,7 @@ def metrics_middleware(metrics: Metrics) -> Middleware:
 
 
 async def metrics_handler(request: web.Request) -> web.Response:
-    return web.Response(text=request.app[metrics_key].render(), content_type="text/plain",
-                        charset="utf-8", headers={"Cache-Control": "no-store"})
+    metrics = request.app[metrics_key]
+    share = request.app.get(metrics_share_key)
+    text = metrics.merged(share.others()).render() if share is not None else metrics.render()
+    return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"Cache-Control": "no-store"})

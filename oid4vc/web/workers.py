@@ -3,7 +3,8 @@ connections), under a small supervisor that restarts a worker that dies and stop
 
 No state lives in one worker's memory: codes, nonces, tokens, offers, presentations and status lists are in the
 shared store (SQLite in WAL mode on one machine, PostgreSQL across machines); caches (resolved keys, signed status
-lists) are only caches. Keys, the admin token and schema migrations are prepared once by the supervisor before the
+lists) are only caches. Metrics are counted per worker and summed on every scrape from the snapshots each worker
+writes to a directory made for this run (``oid4vc.web.metrics.MetricsShare``). Keys, the admin token and schema migrations are prepared once by the supervisor before the
 workers start, so workers never race to create them.
 """
 
@@ -13,10 +14,13 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import ssl
+import tempfile
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +30,7 @@ from oid4vc.config import Settings
 from oid4vc.context import JsonFormatter
 from oid4vc.crypto.keystore import KeyRing
 from oid4vc.eventloop import new_event_loop
+from oid4vc.web.metrics import MetricsShare
 
 __all__ = ["run_server", "run_workers"]
 
@@ -41,11 +46,13 @@ def _ssl(settings: Settings) -> ssl.SSLContext | None:
     return None
 
 
-def run_server(settings: Settings, admin_token: str, *, reuse_port: bool = False) -> None:
+def run_server(
+    settings: Settings, admin_token: str, *, reuse_port: bool = False, metrics_share: MetricsShare | None = None
+) -> None:
     from oid4vc.web.app import create_app
 
     web.run_app(
-        create_app(settings, admin_token=admin_token),
+        create_app(settings, admin_token=admin_token, metrics_share=metrics_share),
         loop=new_event_loop(),
         host=settings.server.host,
         port=settings.server.port,
@@ -56,7 +63,7 @@ def run_server(settings: Settings, admin_token: str, *, reuse_port: bool = False
     )
 
 
-def _worker_main(settings_json: str, admin_token: str, index: int) -> None:
+def _worker_main(settings_json: str, admin_token: str, index: int, metrics_dir: str) -> None:
     settings = Settings.model_validate_json(settings_json)
     handler = logging.StreamHandler()
     handler.setFormatter(
@@ -67,7 +74,7 @@ def _worker_main(settings_json: str, admin_token: str, index: int) -> None:
     logging.getLogger().handlers[:] = [handler]
     logging.getLogger().setLevel(settings.server.log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides; SIGTERM ends the worker cleanly
-    run_server(settings, admin_token, reuse_port=True)
+    run_server(settings, admin_token, reuse_port=True, metrics_share=MetricsShare(Path(metrics_dir), index))
 
 
 async def _prepare(settings: Settings) -> None:
@@ -83,13 +90,16 @@ def run_workers(settings: Settings, admin_token: str, workers: int) -> int:
     asyncio.run(_prepare(settings))
     context = multiprocessing.get_context("spawn")
     payload = settings.model_dump_json()
+    # each worker's metrics snapshots, for /metrics to sum (oid4vc.web.metrics); one directory per run
+    metrics_dir = tempfile.mkdtemp(prefix="oid4vc-metrics-")
     procs: dict[int, BaseProcess] = {}
     restarts: dict[int, int] = {}
     stopping = False
 
     def start(index: int) -> None:
         proc = context.Process(
-            target=_worker_main, args=(payload, admin_token, index), name=f"oid4vc-w{index}", daemon=False
+            target=_worker_main, args=(payload, admin_token, index, metrics_dir), name=f"oid4vc-w{index}",
+            daemon=False,
         )
         proc.start()
         procs[index] = proc
@@ -122,4 +132,5 @@ def run_workers(settings: Settings, admin_token: str, workers: int) -> int:
         proc.join(timeout=10)
         if proc.is_alive():
             proc.kill()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0

@@ -134,3 +134,34 @@ async def test_two_processes_one_code_one_token(served: Served) -> None:
     log = served.log.read_text()
     assert " w0 " in log and " w1 " in log  # both workers answered token requests
     assert "Traceback" not in log
+
+
+def _healthz_count(metrics: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith('oid4vc_http_requests_total{route="/healthz",method="GET",status="200"}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def _fresh_get(base: str, path: str) -> str:
+    connector = aiohttp.TCPConnector(force_close=True)  # a new connection: the kernel picks the worker
+    async with aiohttp.ClientSession(connector=connector) as session, session.get(f"{base}{path}") as resp:
+        assert resp.status == 200
+        return await resp.text()
+
+
+async def test_metrics_count_every_worker(tmp_path: Path) -> None:
+    """Any scrape answers the sum over both workers (each publishes a snapshot once a second)."""
+    served = _serve(tmp_path, f"sqlite:///{tmp_path / 'shared.db'}")
+    server = next(served)
+    try:
+        await asyncio.sleep(1.5)
+        before = _healthz_count(await _fresh_get(server.base, "/metrics"))
+        await asyncio.gather(*(_fresh_get(server.base, "/healthz") for _ in range(40)))
+        await asyncio.sleep(2.5)  # every worker has published since
+        scrapes = [_healthz_count(await _fresh_get(server.base, "/metrics")) for _ in range(8)]
+        assert scrapes == [before + 40] * 8, scrapes
+        text = await _fresh_get(server.base, "/metrics")
+        assert "process_cpu_seconds_total" in text and "(all workers)" in text
+    finally:
+        served.close()
