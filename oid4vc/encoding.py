@@ -59,7 +59,16 @@ def b58encode(data: bytes) -> str:
     return "1" * pad + "".join(reversed(out))
 
 
+# base58btc texts here are keys and signatures (a 4096-bit RSA key is about 700 characters). Decoding is quadratic
+# in the length (one big-integer step per character), so a longer text is refused before any work: a 700 KB
+# did:key in a key proof would otherwise cost a minute of CPU.
+MAX_B58_LENGTH = 2048
+
+
 def b58decode(text: str) -> bytes:
+    """base58btc (no checksum); raises ValueError for other characters or more than ``MAX_B58_LENGTH`` of them."""
+    if len(text) > MAX_B58_LENGTH:
+        raise ValueError("base58btc text is too long")
     n = 0
     for c in text:
         if c not in _B58_INDEX:

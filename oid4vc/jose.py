@@ -19,6 +19,7 @@ __all__ = [
     "encode_segment",
     "is_private_jwk",
     "jwk_thumbprint",
+    "numeric_date",
     "parse_compact_jws",
     "public_jwk",
 ]
@@ -30,6 +31,8 @@ Jwk: TypeAlias = dict[str, Any]
 # OpenID4VCI 1.0 App. F.1 / F.4, RFC 9901 §7.1).
 ASYMMETRIC_JWS_ALGS = frozenset({"ES256", "ES384", "EdDSA", "Ed25519", "RS256", "PS256"})
 
+# The NumericDates a datetime can hold (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z).
+_MIN_NUMERIC_DATE, _MAX_NUMERIC_DATE = -62_135_596_800, 253_402_300_799
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"), "RSA": ("e", "kty", "n")}
 
@@ -62,6 +65,18 @@ def parse_compact_jws(token: str) -> CompactJws:
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise ValueError("JWT header and payload must be JSON objects")
     return CompactJws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def numeric_date(value: object) -> float | None:
+    """``value`` as an RFC 7519 §2 NumericDate (seconds since the epoch), or None when it is not one: not a JSON
+    number (a boolean is not), NaN, an infinity, or an instant outside the years 1-9999 a datetime can hold. JSON
+    numbers are unbounded (RFC 8259 §6), so a claim read from a token goes through here before any float or
+    datetime arithmetic (which would raise OverflowError, or compare false with everything for NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not _MIN_NUMERIC_DATE <= value <= _MAX_NUMERIC_DATE:  # exact for any int; false for NaN
+        return None
+    return float(value)
 
 
 def is_private_jwk(jwk: Jwk) -> bool:

@@ -12,7 +12,7 @@ import json
 from jwcrypto import jwe, jwk
 from jwcrypto.common import JWException
 
-from oid4vc.encoding import json_loads
+from oid4vc.encoding import b64url_decode, json_loads
 from oid4vc.jose import JsonObject, Jwk, jwk_thumbprint
 
 __all__ = ["ALLOWED_ENC", "decrypt_response", "encrypt_for_test", "new_encryption_key"]
@@ -33,6 +33,10 @@ def decrypt_response(token: str, private_jwk: Jwk, *, allowed_enc: frozenset[str
         parts = token.split(".")
         if len(parts) != 5:
             raise ValueError("the response is not a compact JWE")
+        # RFC 7516 §7.1: the protected header is a JSON object. Read it with our parser first: jwcrypto's
+        # json.loads raises RecursionError (not ValueError) on a header nested too deeply.
+        if not isinstance(json_loads(b64url_decode(parts[0])), dict):
+            raise ValueError("the response's protected header is not a JSON object")
         envelope = jwe.JWE()
         envelope.deserialize(token)
         header = envelope.jose_header

@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeAlias
 
 from oid4vc.crypto.base import JwsVerifier, JwtSigner, SignatureError
 from oid4vc.encoding import b64url_decode, b64url_encode, json_loads
-from oid4vc.jose import ASYMMETRIC_JWS_ALGS, CompactJws, JsonObject, Jwk, parse_compact_jws
+from oid4vc.jose import ASYMMETRIC_JWS_ALGS, CompactJws, JsonObject, Jwk, numeric_date, parse_compact_jws
 
 __all__ = [
     "ClaimPath",
@@ -519,9 +519,10 @@ def _numeric(claims: JsonObject, name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    seconds = numeric_date(value)  # RFC 7519 §2; None also for NaN, infinities and numbers beyond any date
+    if seconds is None:
         raise SdJwtError("malformed", f"{name} must be a NumericDate")
-    return float(value)
+    return seconds
 
 
 def _check_validity(claims: JsonObject, now: float, leeway: float) -> None:

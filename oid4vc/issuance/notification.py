@@ -60,6 +60,8 @@ def parse_notification_request(body: Any) -> ValidNotification:
     request = parse_message(NotificationRequest, body, error=InvalidNotificationRequestError)
     if not request.notification_id:
         raise InvalidNotificationRequestError("notification_id must not be empty")
+    if "\x00" in request.notification_id:  # never one we issued (URL-safe), and no store could look it up
+        raise InvalidNotificationIdError("the notification_id is unknown")
     event = next((e for e in EVENTS if e == request.event), None)
     if event is None:  # §11.1: case-sensitive
         raise InvalidNotificationRequestError("event must be credential_accepted, credential_failure or "

@@ -6,7 +6,8 @@ Enforced MUSTs, each with a test in tests/unit/issuance/test_proofs.py:
 - exactly one of ``kid`` / ``jwk`` / ``x5c`` names the key, and ``jwk`` holds no private key (F.1, F.4);
 - the signature verifies with that key (F.4);
 - ``aud`` is the Credential Issuer Identifier (F.1, §8.2);
-- ``iat`` is present and inside the accepted window (F.1, F.4, §13.8);
+- ``iat`` is present, a NumericDate (RFC 7519 §2: not NaN, not beyond any date), and inside the accepted window
+  (F.1, F.4, §13.8);
 - ``nonce`` is present because this issuer has a Nonce Endpoint (F.1, §7); whether it is valid is the store's
   decision (single use), reported as ``invalid_nonce``.
 """
@@ -20,7 +21,7 @@ from oid4vc.crypto.base import JwsVerifier, SignatureError
 from oid4vc.dids.jwk import did_jwk_from_jwk
 from oid4vc.dids.resolve import did_of, resolve_offline
 from oid4vc.errors import InvalidProofError
-from oid4vc.jose import Jwk, is_private_jwk, jwk_thumbprint, parse_compact_jws
+from oid4vc.jose import Jwk, is_private_jwk, jwk_thumbprint, numeric_date, parse_compact_jws
 
 __all__ = ["PROOF_TYP", "VerifiedProof", "verify_jwt_proof"]
 
@@ -84,9 +85,9 @@ def verify_jwt_proof(
         raise InvalidProofError(f"proof signature: {exc}") from None
     if claims.get("aud") != audience:
         raise InvalidProofError("proof aud must be the Credential Issuer Identifier")
-    iat = claims.get("iat")
-    if not isinstance(iat, int | float) or isinstance(iat, bool):
-        raise InvalidProofError("proof iat is missing or not a number")
+    iat = numeric_date(claims.get("iat"))  # None also for NaN, infinities and numbers beyond any date
+    if iat is None:
+        raise InvalidProofError("proof iat is missing or not a NumericDate")
     age = now.timestamp() - iat
     if age > max_age or age < -max_skew:
         raise InvalidProofError("proof iat is outside the accepted window")

@@ -41,6 +41,7 @@ from oid4vc.jose import (
     Jwk,
     is_private_jwk,
     jwk_thumbprint,
+    numeric_date,
     parse_compact_jws,
 )
 from oid4vc.presentation.dcql import FORMAT_JWT_VC_JSON
@@ -155,9 +156,10 @@ def _numeric(claims: JsonObject, name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    seconds = numeric_date(value)  # RFC 7519 §2; None also for NaN, infinities and numbers beyond any date
+    if seconds is None:
         raise ValueError(f"{name} must be a NumericDate")
-    return float(value)
+    return seconds
 
 
 def _instant(value: object, name: str) -> float | None:
@@ -230,9 +232,9 @@ def _credential_of(payload: JsonObject) -> JsonObject:
     if "jti" in payload and "id" not in credential:
         credential["id"] = payload["jti"]
     for claim, member in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
-        value = payload.get(claim)
-        if isinstance(value, int | float) and not isinstance(value, bool) and member not in credential:
-            credential[member] = datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
+        seconds = numeric_date(payload.get(claim))  # one that is not a NumericDate fails in _validity
+        if seconds is not None and member not in credential:
+            credential[member] = datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
     return credential
 
 

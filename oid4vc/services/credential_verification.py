@@ -25,7 +25,7 @@ from oid4vc.formats.jwt_vc import parse_datetime
 from oid4vc.formats.ldp_vc import DataIntegrityError, verify_proof
 from oid4vc.formats.sd_jwt import KeyBindingCheck, SdJwtError, parse_sd_jwt
 from oid4vc.formats.sd_jwt_vc import verify_sd_jwt_vc
-from oid4vc.jose import JsonObject, Jwk, jwk_thumbprint, parse_compact_jws
+from oid4vc.jose import JsonObject, Jwk, jwk_thumbprint, numeric_date, parse_compact_jws
 from oid4vc.ler import LerValidationError, validate_credential
 from oid4vc.services.key_resolution import KeyResolutionError, KeyResolver
 
@@ -93,9 +93,13 @@ def _issuer_id(vc: JsonObject) -> str | None:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """A NumericDate (RFC 7519) or an XML Schema dateTime (VCDM), or None."""
+    """A NumericDate (RFC 7519) or an XML Schema dateTime (VCDM), or None. Raises ValueError for a number that is
+    no NumericDate (NaN, an infinity, beyond the years 1-9999): never read as "no date"."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        seconds = numeric_date(value)
+        if seconds is None:
+            raise ValueError("a date is a number that is no NumericDate")
+        return datetime.fromtimestamp(seconds, UTC)
     if isinstance(value, str):
         try:
             return parse_datetime(value)
@@ -118,8 +122,11 @@ def _controls(issuer: str, method: str) -> bool:
 
 
 def validity_check(claims: JsonObject, now: datetime, *, leeway_seconds: int = 60) -> Check:
-    start = parse_time(claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf"))
-    end = parse_time(claims.get("validUntil") or claims.get("expirationDate") or claims.get("exp"))
+    try:
+        start = parse_time(claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf"))
+        end = parse_time(claims.get("validUntil") or claims.get("expirationDate") or claims.get("exp"))
+    except ValueError as exc:
+        return Check("failed", f"malformed validity period: {exc}")
     if start is not None and (start - now).total_seconds() > leeway_seconds:
         return Check("failed", "not yet valid")
     if end is not None and (now - end).total_seconds() > leeway_seconds:

@@ -27,7 +27,7 @@ from oid4vc.clock import Clock
 from oid4vc.crypto.base import JwsVerifier, RawVerifier, SignatureError
 from oid4vc.fetch.base import Fetcher, FetchError
 from oid4vc.formats.ldp_vc import DataIntegrityError, verify_proof
-from oid4vc.jose import JsonObject, parse_compact_jws
+from oid4vc.jose import JsonObject, numeric_date, parse_compact_jws
 from oid4vc.services.credential_verification import Check
 from oid4vc.services.key_resolution import KeyResolutionError, KeyResolver
 from oid4vc.status.bitstring import (
@@ -168,8 +168,10 @@ class StatusListChecker:
             return credential, proof.verification_method, None
         payload, kid = await self._verify_jws(text)
         vc = payload["vc"] if isinstance(payload.get("vc"), dict) else payload
-        exp = payload.get("exp")
-        expires = datetime.fromtimestamp(exp, now.tzinfo) if isinstance(exp, int | float) else None
+        exp = numeric_date(payload.get("exp"))  # RFC 7519 §2; None also for NaN and numbers beyond any date
+        if exp is None and payload.get("exp") is not None:
+            raise _Unknown("the status list JWT exp is not a NumericDate")
+        expires = datetime.fromtimestamp(exp, now.tzinfo) if exp is not None else None
         if expires is not None and now >= expires:
             raise _Unknown("the status list has expired")
         if isinstance(payload.get("iss"), str) and payload["iss"] != _issuer_id(vc):
@@ -193,8 +195,9 @@ class StatusListChecker:
     def _until(self, now: datetime, credential: JsonObject, expires: datetime | None) -> datetime:
         subject = credential.get("credentialSubject")
         ttl_ms = subject.get("ttl") if isinstance(subject, dict) else None
+        max_ms = self.max_ttl / timedelta(milliseconds=1)
         ttl = (
-            timedelta(milliseconds=ttl_ms)
+            timedelta(milliseconds=min(ttl_ms, max_ms))  # capped first: timedelta overflows beyond ~2.7e6 years
             if isinstance(ttl_ms, int | float) and not isinstance(ttl_ms, bool) and ttl_ms > 0
             else self.default_ttl
         )
@@ -238,7 +241,9 @@ class StatusListChecker:
             verified = verify_status_list_token(token, uri=uri, jwk=jwk, verifier=self.jws, now=now, leeway=CLOCK_SKEW)
         except (KeyResolutionError, TokenStatusListError) as exc:
             raise _Unknown(f"Status List Token: {exc}") from None
-        ttl = timedelta(seconds=verified.ttl) if verified.ttl is not None else self.default_ttl
+        # capped first: timedelta overflows beyond ~2.7e6 years
+        ttl = (timedelta(seconds=min(verified.ttl, self.max_ttl.total_seconds())) if verified.ttl is not None
+               else self.default_ttl)
         until = [now + min(ttl, self.max_ttl)]
         if verified.exp is not None:
             until.append(datetime.fromtimestamp(verified.exp, now.tzinfo))

@@ -383,9 +383,12 @@ def _policy_checks(policy: JsonObject, credential: VerifiedCredential, now: date
     max_age = policy.get("max_age_days")
     if max_age:
         claims = credential.claims
-        start = parse_time(
-            claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf") or claims.get("iat")
-        )
+        try:
+            start = parse_time(
+                claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf") or claims.get("iat")
+            )
+        except ValueError:  # a number that is no NumericDate
+            start = None
         if start is None:
             out["age"] = {"outcome": "failed", "reason": "the credential states no issuance time"}
         elif now - start > timedelta(days=int(max_age)):

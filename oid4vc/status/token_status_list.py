@@ -15,6 +15,7 @@ Pure: no I/O, no clock (``now`` is passed in). Errors are ``TokenStatusListError
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from oid4vc.clock import to_epoch
 from oid4vc.crypto.base import JwsVerifier, JwtSigner, SignatureError
 from oid4vc.encoding import b64url_decode, b64url_encode
-from oid4vc.jose import ASYMMETRIC_JWS_ALGS, JsonObject, Jwk, parse_compact_jws
+from oid4vc.jose import ASYMMETRIC_JWS_ALGS, JsonObject, Jwk, numeric_date, parse_compact_jws
 from oid4vc.status._compression import ZLIB_WBITS, inflate, zlib_compress
 
 __all__ = [
@@ -262,27 +263,29 @@ def verify_status_list_token(
         verifier.verify(jws.signing_input, jws.signature, alg=alg, jwk=jwk)
     except SignatureError as exc:
         raise TokenStatusListError(f"signature: {exc}") from None
-    sub, iat, exp, nbf, ttl = (claims.get(k) for k in ("sub", "iat", "exp", "nbf", "ttl"))
-    if not isinstance(sub, str) or not _number(iat) or "status_list" not in claims:
+    sub, ttl = claims.get("sub"), claims.get("ttl")
+    # RFC 7519 §2 NumericDates: None also for NaN, infinities and numbers beyond any date
+    iat, exp, nbf = (numeric_date(claims.get(k)) for k in ("iat", "exp", "nbf"))
+    if not isinstance(sub, str) or iat is None or "status_list" not in claims:
         raise TokenStatusListError("sub, iat and status_list are required")
     # §8.3 step 4a: sub MUST equal the uri of the Referenced Token's status_list.
     if sub != uri:
         raise TokenStatusListError("sub does not match the status list uri")
     now_s, slack = now.timestamp(), leeway.total_seconds()
-    if exp is not None:
+    if claims.get("exp") is not None:
         # §8.3 step 4c: an expired Status List Token is not used.
-        if not _number(exp):
-            raise TokenStatusListError("exp must be a number")
+        if exp is None:
+            raise TokenStatusListError("exp must be a NumericDate")
         if now_s >= exp + slack:
             raise TokenStatusListError("Status List Token has expired")
-    if nbf is not None and (not _number(nbf) or now_s < nbf - slack):
+    if claims.get("nbf") is not None and (nbf is None or now_s < nbf - slack):
         raise TokenStatusListError("Status List Token is not yet valid")
-    # §5.1: ttl, if present, MUST be a positive number.
-    if ttl is not None and (not _number(ttl) or ttl <= 0):
+    # §5.1: ttl, if present, MUST be a positive number (and a finite one: it is added to dates).
+    if ttl is not None and (not _number(ttl) or not 0 < ttl < math.inf):
         raise TokenStatusListError("ttl must be a positive number")
     return StatusListToken(
         uri=sub,
-        iat=int(claims["iat"]),
+        iat=int(iat),
         exp=None if exp is None else int(exp),
         ttl=ttl,
         status_list=StatusList.from_json(claims["status_list"], max_bytes=max_bytes),

@@ -69,6 +69,11 @@ class StoreUnavailableError(ConnectionError):
     """The database cannot be reached right now (answered as 503 with Retry-After; nothing was written)."""
 
 
+class StoreValueError(ValueError):
+    """A value the database cannot hold (PostgreSQL text cannot hold the NUL character), so no stored key can
+    match it either: nothing was read or written (answered as 400 ``invalid_request``)."""
+
+
 class OfferState(enum.StrEnum):
     OFFERED = "offered"
     REDEEMED = "redeemed"

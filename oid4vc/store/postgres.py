@@ -40,6 +40,7 @@ from oid4vc.store.base import (
     RedeemOutcome,
     RedeemResult,
     StoreUnavailableError,
+    StoreValueError,
     TxCodeSpec,
 )
 from oid4vc.store.deferred import PostgresDeferred
@@ -197,6 +198,8 @@ class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred
                         lost = _is_closed(conn)
                         raise
             except Exception as exc:
+                if isinstance(exc, asyncpg.CharacterNotInRepertoireError):  # NUL in a text parameter (SQLSTATE 22021)
+                    raise StoreValueError("a value holds a character PostgreSQL text cannot (NUL)") from None
                 if not (lost or isinstance(exc, _UNAVAILABLE)):
                     raise
                 if lost and retry and not committing and attempt == 1:

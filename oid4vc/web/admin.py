@@ -38,7 +38,10 @@ async def require_admin_token(request: web.Request, handler: Handler) -> web.Str
         return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     expected = request.config_dict[admin_token_key]
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    # aiohttp hands over header bytes that are not UTF-8 as lone surrogates; a bearer token is ASCII (RFC 6750 §2.1)
+    if scheme.lower() != "bearer" or not token.isascii() or not hmac.compare_digest(
+        token.strip().encode(), expected.encode()
+    ):
         raise AdminUnauthorizedError()
     return await handler(request)
 

@@ -14,8 +14,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from oid4vc.context import request_id as current_request_id
-from oid4vc.errors import ProtocolError, ServerError, TemporarilyUnavailableError
-from oid4vc.store.base import StoreUnavailableError
+from oid4vc.errors import InvalidRequestError, ProtocolError, ServerError, TemporarilyUnavailableError
+from oid4vc.store.base import StoreUnavailableError, StoreValueError
 from oid4vc.web.responses import json_no_store
 
 __all__ = ["error_middleware", "request_id_key"]
@@ -40,6 +40,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         error = "not_found" if exc.status == 404 else "method_not_allowed" if exc.status == 405 else "invalid_request"
         response = json_no_store({"error": error, "error_description": exc.reason}, status=exc.status)
+    except StoreValueError:  # e.g. a NUL in an id (PostgreSQL text cannot hold one): no such resource can exist
+        bad = InvalidRequestError("the request holds a value that cannot be stored or looked up (a NUL character)")
+        response = json_no_store(bad.to_body(), status=bad.status)
     except StoreUnavailableError as exc:
         log.warning("store unavailable on %s %s rid=%s: %s", request.method, request.path, request_id, exc)
         unavailable = TemporarilyUnavailableError("the service is temporarily unavailable; retry shortly")
@@ -55,5 +58,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _safe_request_id(value: str) -> str:
-    """A caller-supplied request id, kept only if short and plain (it reaches logs and events)."""
-    return value if len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else ""
+    """A caller-supplied request id, kept only if short and plain ASCII (it reaches logs, events and the response
+    header; ``str.isalnum`` alone also takes letters and digits of every script)."""
+    plain = value.isascii() and value.replace("-", "").replace("_", "").isalnum()
+    return value if len(value) <= 64 and plain else ""

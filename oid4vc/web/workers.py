@@ -4,8 +4,8 @@ connections), under a small supervisor that restarts a worker that dies and stop
 No state lives in one worker's memory: codes, nonces, tokens, offers, presentations and status lists are in the
 shared store (SQLite in WAL mode on one machine, PostgreSQL across machines); caches (resolved keys, signed status
 lists) are only caches. Metrics are counted per worker and summed on every scrape from the snapshots each worker
-writes to a directory made for this run (``oid4vc.web.metrics.MetricsShare``). Keys, the admin token and schema migrations are prepared once by the supervisor before the
-workers start, so workers never race to create them.
+writes to a directory made for this run (``oid4vc.web.metrics.MetricsShare``). Keys, the admin token and schema
+migrations are prepared once by the supervisor before the workers start, so workers never race to create them.
 """
 
 from __future__ import annotations

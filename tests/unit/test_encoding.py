@@ -28,6 +28,14 @@ def test_base58_and_base64url() -> None:
             b64url_decode(bad)
 
 
+def test_b58decode_refuses_long_texts_before_any_work() -> None:
+    """Decoding is quadratic in the length: 700 KB of base58 (a hostile did:key kid) cost a minute of CPU."""
+    data = bytes(range(256)) * 5  # 1280 bytes, 1747 characters: more than any key or signature here
+    assert b58decode(b58encode(data)) == data
+    with pytest.raises(ValueError, match="too long"):
+        b58decode("z" * 700_000)
+
+
 def test_varint() -> None:
     for n in (0, 0xED, 0x1200, 300):
         assert varint_decode(varint_encode(n) + b"rest") == (n, len(varint_encode(n)))

@@ -223,6 +223,8 @@ async def test_iat_inside_window_and_missing() -> None:
     assert (await verify(HOLDER.sign(vp11([vc], iat=NOW + 30)))).ok  # clock skew
     await rejected(HOLDER.sign({k: v for k, v in vp11([vc]).items() if k != "iat"}), "iat_out_of_window")
     await rejected(HOLDER.sign(vp11([vc], iat="now")), "malformed")
+    await rejected(HOLDER.sign(vp11([vc], iat=10**400)), "malformed")  # was an OverflowError
+    await rejected(HOLDER.sign(vp11([vc], exp=10**400)), "malformed")
 
 
 async def test_presentation_exp_and_nbf() -> None:
@@ -293,6 +295,10 @@ async def test_credential_issuer_key() -> None:
         ({"exp": NOW - 3600}, "credential_expired"),
         ({"nbf": NOW + 3600}, "credential_not_yet_valid"),
         ({"exp": "tomorrow"}, "credential_malformed"),
+        # not RFC 7519 NumericDates (these were OverflowError / OSError, a 500 at the Response URI)
+        ({"exp": 10**400}, "credential_malformed"),
+        ({"nbf": -(10**400)}, "credential_malformed"),
+        ({"exp": 2**63 - 1}, "credential_malformed"),
     ],
 )
 async def test_credential_validity_from_jwt_claims(extra: dict[str, Any], reason: str) -> None:

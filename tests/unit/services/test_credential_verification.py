@@ -13,7 +13,7 @@ from oid4vc.clock import FixedClock
 from oid4vc.crypto.keys import CryptoJwsVerifier
 from oid4vc.dids.key import jwk_from_multikey
 from oid4vc.fetch.base import FakeFetcher
-from oid4vc.services.credential_verification import CredentialVerifier, detect_format
+from oid4vc.services.credential_verification import CredentialVerifier, detect_format, parse_time, validity_check
 from oid4vc.services.key_resolution import KeyResolver
 
 EXAMPLES = Path(__file__).parents[2] / "vectors" / "di" / "examples"
@@ -99,3 +99,25 @@ def test_detect_format() -> None:
 async def test_garbage_jwt_is_a_failed_signature(verifier: CredentialVerifier) -> None:
     result = await verifier.verify("not-a-jwt")
     assert result.checks["signature"].outcome == "failed" and not result.valid
+
+
+NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"exp": 10**400}, {"nbf": -(10**400)}, {"exp": float("nan")}, {"validUntil": float("inf")},
+     {"validFrom": 2**63 - 1}, {"exp": 1e20}],
+)
+def test_a_number_that_is_no_numeric_date_fails_validity(claims: dict[str, Any]) -> None:
+    """RFC 7519 §2: was an OverflowError / ValueError / OSError (a 500 at the Response URI), and never "no date"."""
+    check = validity_check(claims, NOON)
+    assert check.outcome == "failed" and "malformed" in (check.reason or "")
+    with pytest.raises(ValueError, match="NumericDate"):
+        parse_time(next(iter(claims.values())))
+
+
+def test_numeric_dates_and_date_times_still_parse() -> None:
+    assert parse_time(int(NOON.timestamp())) == NOON == parse_time("2026-11-22T12:00:00Z")
+    assert parse_time("not a date") is None and parse_time(None) is None
+    assert validity_check({"exp": int(NOON.timestamp()) + 60}, NOON).outcome == "passed"

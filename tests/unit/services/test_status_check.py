@@ -192,3 +192,21 @@ async def test_lists_are_cached_for_their_own_lifetime() -> None:
     fetcher.documents = documents
     clock.advance(480)  # the token's ttl is over: the revocation is seen
     assert await status("x", token_claims, issuer.did, clock.now()) == Check("failed", "revoked")
+
+
+async def test_lifetimes_beyond_any_date_are_capped_or_refused() -> None:
+    """A list's ttl of 1e30 is capped at the checker's maximum, and an exp that is no RFC 7519 NumericDate makes no
+    statement: both used to overflow timedelta / datetime (an OverflowError, a 500 at the Response URI)."""
+    issuer = Issuer()
+    bitstring_url, far_url = f"{URL}/b", f"{URL}/far"
+    far = issuer.bitstring(url=far_url)
+    documents = {
+        URL: issuer.token({}, ttl=10**30),
+        bitstring_url: issuer.vc_jwt(issuer.bitstring(url=bitstring_url, ttl_ms=10**30)),
+        far_url: issuer.key.sign({"typ": "vc+jwt", "kid": issuer.vm}, far | {"iss": far["issuer"], "exp": 10**400}),
+    }
+    status, _ = checker(documents)
+    assert await status("x", {"status": status_claim(uri=URL, idx=0)}, issuer.did, NOW) == Check("passed")
+    assert await status("x", {"credentialStatus": entry(0, url=bitstring_url)}, issuer.did, NOW) == Check("passed")
+    result = await status("x", {"credentialStatus": entry(0, url=far_url)}, issuer.did, NOW)
+    assert result.outcome == "failed" and "NumericDate" in (result.reason or ""), result

@@ -316,6 +316,11 @@ _EXP = int(T0.timestamp())
         ({}, _claims(ttl=-5), "ttl"),
         ({}, _claims(ttl="1h"), "ttl"),
         ({}, _claims(ttl=True), "ttl"),
+        # not RFC 7519 NumericDates: beyond float range (was an OverflowError), beyond any date
+        ({}, _claims(iat=10**400), "required"),
+        ({}, _claims(exp=10**400), "exp"),
+        ({}, _claims(exp=1e20), "exp"),
+        ({}, _claims(nbf=-(10**400)), "not yet valid"),
         ({}, _claims(status_list={"bits": 5, "lst": "eNrbuRgAAhcBXQ"}), "bits"),
         ({}, _claims(status_list={"bits": 1, "lst": "***"}), "lst"),
     ],
