@@ -93,8 +93,11 @@ def _issuer_id(vc: JsonObject) -> str | None:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """A NumericDate (RFC 7519) or an XML Schema dateTime (VCDM), or None. Raises ValueError for a number that is
-    no NumericDate (NaN, an infinity, beyond the years 1-9999): never read as "no date"."""
+    """A NumericDate (RFC 7519 §2) or an XML Schema dateTimeStamp (VCDM 2.0 §4.9), or None when there is no date.
+    Raises ValueError for anything else (a number that is no NumericDate, a text that is no dateTime, a boolean,
+    an object or an array): a date that cannot be read is never read as "no date", which would pass validity."""
+    if value is None:
+        return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = numeric_date(value)
         if seconds is None:
@@ -104,8 +107,8 @@ def parse_time(value: Any) -> datetime | None:
         try:
             return parse_datetime(value)
         except ValueError:
-            return None
-    return None
+            raise ValueError("a date is a text that is no dateTime") from None
+    raise ValueError("a date is neither a number nor a text")
 
 
 def issuer_trusted(issuer: str, trusted: Collection[str]) -> bool:

@@ -119,5 +119,16 @@ def test_a_number_that_is_no_numeric_date_fails_validity(claims: dict[str, Any])
 
 def test_numeric_dates_and_date_times_still_parse() -> None:
     assert parse_time(int(NOON.timestamp())) == NOON == parse_time("2026-11-22T12:00:00Z")
-    assert parse_time("not a date") is None and parse_time(None) is None
+    assert parse_time(None) is None
     assert validity_check({"exp": int(NOON.timestamp()) + 60}, NOON).outcome == "passed"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"validUntil": "not a date"}, {"validFrom": "2026-13-45T99:00:00Z"}, {"expirationDate": ["2020-01-01T00:00:00Z"]},
+     {"validUntil": {"@value": "2020-01-01T00:00:00Z"}}, {"exp": True}],
+)
+def test_a_date_that_cannot_be_read_fails_validity(claims: dict[str, Any]) -> None:
+    """VCDM 2.0 §4.9 (dateTimeStamp), RFC 7519 §2: an unreadable date is malformed, never "no date" (which passed)."""
+    check = validity_check(claims, NOON)
+    assert check.outcome == "failed" and "malformed" in (check.reason or "")
