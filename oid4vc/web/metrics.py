@@ -81,22 +81,24 @@ class Metrics:
         }
 
     def add(self, snapshot: dict[str, Any]) -> None:
-        """Add another snapshot's counts to these (for series this process has registered); unknown names and
-        malformed entries are skipped, as a snapshot is only ever our own format."""
-        self._base_cpu += float(snapshot.get("cpu", 0.0))
-        for name, entries in snapshot.get("counters", {}).items():
+        """Add another snapshot's counts to these (for series this process has registered). Unknown names and
+        entries not in the snapshot format are skipped: a scrape never fails on a damaged snapshot file."""
+        cpu = snapshot.get("cpu")
+        if isinstance(cpu, int | float):
+            self._base_cpu += cpu
+        for name, entries in _items(snapshot.get("counters")):
             if name in self._counters:
                 series = self._counters[name][2]
-                for *values, n in entries:
-                    series[tuple(values)] += float(n)
-        for name, entries in snapshot.get("histograms", {}).items():
+                for values, n in _entries(entries, float):
+                    series[values] += n
+        for name, entries in _items(snapshot.get("histograms")):
             if name in self._histograms:
                 hist = self._histograms[name][2]
-                for *values, counts in entries:
-                    if len(counts) == len(_BUCKETS) + 2:
-                        mine = hist.setdefault(tuple(values), [0.0] * (len(_BUCKETS) + 2))
+                for values, counts in _entries(entries, list):
+                    if len(counts) == len(_BUCKETS) + 2 and all(isinstance(c, int | float) for c in counts):
+                        mine = hist.setdefault(values, [0.0] * (len(_BUCKETS) + 2))
                         for i, c in enumerate(counts):
-                            mine[i] += float(c)
+                            mine[i] += c
 
     def merged(self, others: list[dict[str, Any]]) -> Metrics:
         """A copy of these counts plus ``others`` (for rendering the sum over workers)."""
@@ -132,6 +134,23 @@ class Metrics:
                 lines.append(f"{name}_sum{_labels(labels, v)} {counts[-1]:.6f}")
                 lines.append(f"{name}_count{_labels(labels, v)} {running:g}")
         return "\n".join(lines) + "\n"
+
+
+def _items(value: object) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in value.items() if isinstance(k, str)] if isinstance(value, dict) else []
+
+
+def _entries(value: object, kind: type) -> list[tuple[tuple[str, ...], Any]]:
+    """``[[*labels, x], ...]`` as (labels, x) pairs, keeping only entries whose labels are texts and ``x`` a ``kind``
+    (a number for ``float``)."""
+    out = []
+    for entry in value if isinstance(value, list) else []:
+        if isinstance(entry, list) and entry and all(isinstance(v, str) for v in entry[:-1]):
+            x = entry[-1]
+            if (kind is float and isinstance(x, int | float) and not isinstance(x, bool)) or (
+                    kind is list and isinstance(x, list)):
+                out.append((tuple(entry[:-1]), x))
+    return out
 
 
 class MetricsShare:

@@ -54,3 +54,13 @@ def test_share_publishes_reads_others_and_resumes(tmp_path: Path) -> None:
     counts = json.loads((tmp_path / "w1.json").read_text())["counters"]["oid4vc_http_requests_total"]
     assert counts == [["/token", "POST", "200", 6.0]]
     assert json.loads((tmp_path / "w1.json").read_text())["cpu"] > published_cpu  # continues the slot's CPU too
+
+
+def test_damaged_snapshots_are_skipped_not_fatal() -> None:
+    damaged = [
+        {"cpu": "x", "counters": {"oid4vc_http_requests_total": [["/token", "POST", "200", "many"], "x", [], [1, 2]]}},
+        {"counters": [], "histograms": {"oid4vc_http_request_seconds": [["/token", [1, 2]], ["/token", "x"]]}},
+        {"counters": {"oid4vc_http_requests_total": [["/token", "POST", "200", 2]]}},
+    ]
+    text = _metrics(1, []).merged(damaged).render()
+    assert _line(text, 'oid4vc_http_requests_total{route="/token",method="POST",status="200"}').endswith(" 3")
