@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -69,6 +70,8 @@ __all__ = ["CreatedOffer", "CredentialResponse", "IssuerService", "secret_hash"]
 NESTED_LDP_CONFIG = CredentialConfigurationSettings(format="ldp_vc", ldp_suite="eddsa-rdfc-2022")
 
 log = logging.getLogger(__name__)
+# RFC 6750 §2.1 b64token, the syntax of a Bearer access token (ours are URL-safe base64, well under 512 characters)
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]{1,512}=*")
 
 
 def secret_hash(*parts: str) -> str:
@@ -347,6 +350,8 @@ class IssuerService:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidTokenError("a Bearer access token is required")
+        if not _B64TOKEN.fullmatch(token.strip()):  # RFC 6750 §2.1: not one we issued (nor one to hash or store)
+            raise InvalidTokenError("the access token is unknown or expired")
         record = await self.store.get_access_token(secret_hash(token.strip()), now=self.clock.now())
         if record is None:
             raise InvalidTokenError("the access token is unknown or expired")

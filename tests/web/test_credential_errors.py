@@ -8,6 +8,7 @@ import pytest
 
 from oid4vc.clock import FixedClock
 from oid4vc.encoding import b64url_encode
+from oid4vc.store.memory import MemoryStore
 from tests.conftest import PUBLIC_URL, T0, AppClient
 from tests.support.wallet import holder_key, proof_jwt, unsigned_jwt
 from tests.web.flow import credential_request, get_token, nonce
@@ -39,6 +40,23 @@ async def test_unknown_and_expired_tokens_are_401(client: AppClient, clock: Fixe
     resp = await credential_request(client, access_token)
     assert await _error(resp) == (401, "invalid_token")
     assert "WWW-Authenticate" in resp.headers
+
+
+@pytest.mark.parametrize("token", ["a,b", "a b", "a\tb", "x" * 513, "a=b", "%41"])
+async def test_a_token_outside_the_b64token_syntax_is_401_without_a_lookup(
+    client: AppClient, store: MemoryStore, token: str
+) -> None:
+    """RFC 6750 §2.1: the service refuses it before hashing it or asking the store."""
+    lookups: list[str] = []
+    real = store.get_access_token
+
+    async def counting(token_hash: str, *, now: Any) -> Any:
+        lookups.append(token_hash)
+        return await real(token_hash, now=now)
+
+    store.get_access_token = counting  # type: ignore[method-assign]
+    resp = await client.post("/credential", json=_body("x"), headers={"Authorization": f"Bearer {token}"})
+    assert await _error(resp) == (401, "invalid_token") and lookups == []
 
 
 async def test_nonce_reuse_is_invalid_nonce(client: AppClient) -> None:
