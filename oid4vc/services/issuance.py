@@ -350,7 +350,9 @@ class IssuerService:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidTokenError("a Bearer access token is required")
-        if not _B64TOKEN.fullmatch(token.strip()):  # RFC 6750 §2.1: not one we issued (nor one to hash or store)
+        # RFC 6750 §2.1: not one we issued, nor text to hash or look up (aiohttp hands over header bytes that are
+        # not UTF-8 as lone surrogates)
+        if not _B64TOKEN.fullmatch(token.strip()):
             raise InvalidTokenError("the access token is unknown or expired")
         record = await self.store.get_access_token(secret_hash(token.strip()), now=self.clock.now())
         if record is None:

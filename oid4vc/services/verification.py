@@ -387,7 +387,7 @@ def _policy_checks(policy: JsonObject, credential: VerifiedCredential, now: date
             start = parse_time(
                 claims.get("validFrom") or claims.get("issuanceDate") or claims.get("nbf") or claims.get("iat")
             )
-        except ValueError:  # a number that is no NumericDate
+        except ValueError:  # a date that cannot be read (parse_time): no issuance time to go by
             start = None
         if start is None:
             out["age"] = {"outcome": "failed", "reason": "the credential states no issuance time"}
