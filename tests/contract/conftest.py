@@ -14,7 +14,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +26,7 @@ from oid4vc.store.base import Store
 from oid4vc.store.memory import MemoryStore
 from oid4vc.store.postgres import PostgresStore
 from oid4vc.store.sqlite import SqliteStore
+from tests.support.net import free_port
 
 # Durability is not under test: skip fsync so initdb, CREATE DATABASE and commits cost little.
 SERVER_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -44,12 +44,6 @@ def find_postgres_bindir() -> Path | None:
 
     return max(candidates, key=version) if candidates else None
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -86,7 +80,7 @@ class PostgresServer:
 
     def start(self) -> None:
         for attempt in range(3):
-            self.port = self.port or _free_port()
+            self.port = self.port or free_port()
             options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} {SERVER_OPTIONS}"
             try:
                 self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30",

@@ -5,7 +5,6 @@ flow completes with the wallet-side checks of a real exchange, the report carrie
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,19 +18,15 @@ from oid4vc.bench.stats import BenchSetupError
 from oid4vc.config import load_settings
 from oid4vc.web.app import create_app
 from tests.conftest import ADMIN_TOKEN
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.asyncio
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[str]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = load_settings(
         overrides={

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import signal
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -27,6 +26,7 @@ from oid4vc.bulk.journal import parse_journal
 from oid4vc.bulk.run import BulkOptions, BulkUsageError, run_bulk, state_path_for
 from oid4vc.web.pages.qr import qr_png
 from tests.conftest import ADMIN, ADMIN_TOKEN, AppClient
+from tests.support.net import free_port
 
 CONFIG_ID = "OpenBadgeCredential_jwt_vc_json"
 HEADER = ["learner_id", "email", "achievement_id", "achievement_name", "achievement_description", "criteria", "tx_code"]
@@ -176,17 +176,12 @@ async def test_usage_errors_send_nothing(client: AppClient, tmp_path: Path) -> N
 # -- the real command against the real server ---------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``oid4vc serve`` (dev mode, SQLite in a temp data dir, known admin token) on a free loopback port."""
     root = tmp_path_factory.mktemp("bulk-server")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {"OID4VC_ADMIN_TOKEN": ADMIN_TOKEN}
     cmd = [
