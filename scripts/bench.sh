@@ -72,6 +72,7 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
     bench_issuance "issue-postgres-${n}p-sd-jwt" OpenBadgeCredential_dc_sd_jwt
     bench_issuance "issue-postgres-${n}p-jwt-vc" OpenBadgeCredential_jwt_vc_json
     [ "$n" = 2 ] && bench_presentation present-postgres-2p-sd-jwt dc+sd-jwt
+    [ "$n" = 2 ] && bench_presentation present-postgres-2p-jwt-vc jwt_vc_json
     stop_server
   done
 fi
