@@ -63,6 +63,7 @@ from oid4vc.store.base import (
     OfferState,
     RedeemOutcome,
     Store,
+    TokenOffer,
 )
 
 __all__ = ["CreatedOffer", "CredentialResponse", "IssuerService", "secret_hash"]
@@ -345,8 +346,9 @@ class IssuerService:
 
     # -- credential -------------------------------------------------------------------------------------
 
-    async def authorize(self, authorization: str | None) -> AccessTokenRecord:
-        """The access token record behind an ``Authorization: Bearer`` header, or 401 (RFC 6750 §3.1)."""
+    async def authorize(self, authorization: str | None) -> TokenOffer:
+        """The access token behind an ``Authorization: Bearer`` header with the offer it was issued for, or 401
+        (RFC 6750 §3.1)."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidTokenError("a Bearer access token is required")
@@ -354,16 +356,17 @@ class IssuerService:
         # not UTF-8 as lone surrogates)
         if not _B64TOKEN.fullmatch(token.strip()):
             raise InvalidTokenError("the access token is unknown or expired")
-        record = await self.store.get_access_token(secret_hash(token.strip()), now=self.clock.now())
-        if record is None:
+        found = await self.store.get_token_offer(secret_hash(token.strip()), now=self.clock.now())
+        if found is None:
             raise InvalidTokenError("the access token is unknown or expired")
-        return record
+        return found
 
-    async def credential(self, token: AccessTokenRecord, body: Any) -> CredentialResponse:
+    async def credential(self, authorized: TokenOffer, body: Any) -> CredentialResponse:
         """Issue (or defer) for one Credential Request; emits credential.issued / credential.deferred, or
         credential.failed with the wire error."""
+        token = authorized.token
         try:
-            return await self._credential(token, body)
+            return await self._credential(token, authorized.offer, body)
         except ProtocolError as exc:
             config_id = body.get("credential_configuration_id") if isinstance(body, dict) else None
             await self._emit(
@@ -375,7 +378,7 @@ class IssuerService:
             )
             raise
 
-    async def _credential(self, token: AccessTokenRecord, body: Any) -> CredentialResponse:
+    async def _credential(self, token: AccessTokenRecord, offer: OfferRecord, body: Any) -> CredentialResponse:
         request = validate_credential_request(
             body,
             known_configurations=frozenset(self.settings.credential_configurations),
@@ -402,7 +405,6 @@ class IssuerService:
             expires = check_nonce(self.nonce_key, nonce, now=now)
             if expires is None or not await self.store.consume_nonce(nonce, expires_at=expires, now=now):
                 raise InvalidNonceError("c_nonce is invalid, expired or already used; fetch a new one")
-        offer = await self.get_offer(token.offer_id)
         config_id = request.credential_configuration_id
         holders = [HolderKey(p.holder_jwk, p.holder_did, p.jkt) for p in proofs]
         if offer.approval_required and offer.approved_at is None:

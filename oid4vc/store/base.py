@@ -60,6 +60,7 @@ __all__ = [
     "StatusSlot",
     "Store",
     "StoreUnavailableError",
+    "TokenOffer",
     "TxCodeSpec",
     "WebhookTarget",
 ]
@@ -130,6 +131,15 @@ class AccessTokenRecord:
     offer_id: str
     credential_configuration_ids: tuple[str, ...]
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOffer:
+    """An unexpired access token with the Credential Offer it was issued for, read in one statement (the Credential
+    Endpoint needs both: one round trip to PostgreSQL instead of two)."""
+
+    token: AccessTokenRecord
+    offer: OfferRecord
 
 
 class CredentialState(enum.StrEnum):
@@ -539,8 +549,8 @@ class Store(PresentationStore, LifecycleStore, OutboxStore, Protocol):
         ``max_tx_code_attempts``; nothing else changes on failure."""
         ...
 
-    async def get_access_token(self, token_hash: str, *, now: datetime) -> AccessTokenRecord | None:
-        """The unexpired token, or None."""
+    async def get_token_offer(self, token_hash: str, *, now: datetime) -> TokenOffer | None:
+        """The unexpired token with its offer, or None."""
         ...
 
     async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:

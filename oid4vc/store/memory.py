@@ -19,6 +19,7 @@ from oid4vc.store.base import (
     RedeemOutcome,
     RedeemResult,
     StatusListRecord,
+    TokenOffer,
 )
 from oid4vc.store.deferred import MemoryDeferred
 from oid4vc.store.outbox import MemoryOutbox
@@ -85,9 +86,10 @@ class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred, Memory
             return RedeemResult(RedeemOutcome.REDEEMED, updated)
         return RedeemResult(decision.result.outcome, updated, decision.result.attempts_left)
 
-    async def get_access_token(self, token_hash: str, *, now: datetime) -> AccessTokenRecord | None:
+    async def get_token_offer(self, token_hash: str, *, now: datetime) -> TokenOffer | None:
         token = self._tokens.get(token_hash)
-        return token if token and now < token.expires_at else None
+        offer = self._offers.get(token.offer_id) if token and now < token.expires_at else None
+        return TokenOffer(token, offer) if token and offer else None
 
     async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
         if expires_at <= now or nonce in self._nonces:

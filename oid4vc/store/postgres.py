@@ -41,6 +41,7 @@ from oid4vc.store.base import (
     RedeemResult,
     StoreUnavailableError,
     StoreValueError,
+    TokenOffer,
     TxCodeSpec,
 )
 from oid4vc.store.deferred import PostgresDeferred
@@ -266,11 +267,12 @@ class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred
 
     # -- tokens and nonces ------------------------------------------------------------------------------
 
-    async def get_access_token(self, token_hash: str, *, now: datetime) -> AccessTokenRecord | None:
+    async def get_token_offer(self, token_hash: str, *, now: datetime) -> TokenOffer | None:
         row = await self._run(
             lambda conn: conn.fetchrow(
-                "SELECT token_hash, offer_id, credential_configuration_ids, expires_at FROM access_tokens "
-                "WHERE token_hash = $1 AND expires_at > $2",
+                f"SELECT {_OFFER_COLUMNS}, t.credential_configuration_ids AS token_configuration_ids, "  # noqa: S608
+                "t.expires_at AS token_expires_at FROM access_tokens t JOIN offers o ON o.id = t.offer_id "
+                "WHERE t.token_hash = $1 AND t.expires_at > $2",
                 token_hash, now,
             ),
             transaction=False,
@@ -278,9 +280,11 @@ class PostgresStore(PostgresPresentations, PostgresStatusLists, PostgresDeferred
         )
         if row is None:
             return None
-        return AccessTokenRecord(
-            row["token_hash"], row["offer_id"], tuple(row["credential_configuration_ids"]), row["expires_at"]
+        offer = _offer_from_row(row)
+        token = AccessTokenRecord(
+            token_hash, offer.id, tuple(row["token_configuration_ids"]), row["token_expires_at"]
         )
+        return TokenOffer(token, offer)
 
     async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
         if expires_at <= now:

@@ -37,6 +37,7 @@ from oid4vc.store.base import (
     RedeemOutcome,
     RedeemResult,
     StoreUnavailableError,
+    TokenOffer,
     TxCodeSpec,
 )
 from oid4vc.store.deferred import SqliteDeferred
@@ -69,9 +70,16 @@ _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
 )
 # an offer and the ids of its credentials in issuance order, in one statement
-_SELECT_OFFER = (
-    f"SELECT {_OFFER_COLUMNS}, (SELECT json_group_array(id) FROM (SELECT id FROM credentials "  # noqa: S608
-    "WHERE offer_id = offers.id ORDER BY rowid)) AS credential_ids FROM offers WHERE "
+_CREDENTIAL_IDS = (
+    "(SELECT json_group_array(id) FROM (SELECT id FROM credentials WHERE offer_id = offers.id ORDER BY rowid)) "
+    "AS credential_ids"
+)
+_SELECT_OFFER = f"SELECT {_OFFER_COLUMNS}, {_CREDENTIAL_IDS} FROM offers WHERE "  # noqa: S608
+# The offer's columns named by table (access_tokens shares two of their names; the token's come aliased).
+_SELECT_TOKEN_OFFER = (
+    f"SELECT {', '.join(f'offers.{c.strip()}' for c in _OFFER_COLUMNS.split(','))}, {_CREDENTIAL_IDS}, "  # noqa: S608
+    "t.credential_configuration_ids AS token_configuration_ids, t.expires_at AS token_expires_at "
+    "FROM access_tokens t JOIN offers ON offers.id = t.offer_id WHERE t.token_hash = ? AND t.expires_at > ?"
 )
 
 
@@ -223,21 +231,14 @@ class SqliteStore(SqlitePresentations, SqliteStatusLists, SqliteDeferred, Sqlite
 
     # -- tokens and nonces ------------------------------------------------------------------------------
 
-    async def get_access_token(self, token_hash: str, *, now: datetime) -> AccessTokenRecord | None:
-        cursor = await self._conn.execute(
-            "SELECT token_hash, offer_id, credential_configuration_ids, expires_at FROM access_tokens "
-            "WHERE token_hash = ? AND expires_at > ?",
-            (token_hash, _ts(now)),
-        )
-        row = await cursor.fetchone()
+    async def get_token_offer(self, token_hash: str, *, now: datetime) -> TokenOffer | None:
+        row = await (await self._conn.execute(_SELECT_TOKEN_OFFER, (token_hash, _ts(now)))).fetchone()
         if row is None:
             return None
-        return AccessTokenRecord(
-            row["token_hash"],
-            row["offer_id"],
-            tuple(json_loads(row["credential_configuration_ids"])),
-            _dt(row["expires_at"]),
-        )
+        offer = _offer_from_row(row, tuple(json_loads(row["credential_ids"])))
+        configurations = tuple(json_loads(row["token_configuration_ids"]))
+        token = AccessTokenRecord(token_hash, offer.id, configurations, _dt(row["token_expires_at"]))
+        return TokenOffer(token, offer)
 
     async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
         """One INSERT OR IGNORE: exactly one caller, in any process, adds the row (single use without a

@@ -36,16 +36,16 @@ async def nonce(request: web.Request) -> web.Response:
 
 async def credential(request: web.Request) -> web.Response:
     service = request.app[issuer_key]
-    access_token = await service.authorize(request.headers.get("Authorization"))  # 401 first (RFC 6750 §3.1)
+    authorized = await service.authorize(request.headers.get("Authorization"))  # 401 first (RFC 6750 §3.1)
     body = await read_json(request, InvalidCredentialRequestError)
-    return _credential_response(await service.credential(access_token, body))
+    return _credential_response(await service.credential(authorized, body))
 
 
 async def deferred_credential(request: web.Request) -> web.Response:
     service = request.app[issuer_key]
-    access_token = await service.authorize(request.headers.get("Authorization"))  # §9.1: the same access token
+    authorized = await service.authorize(request.headers.get("Authorization"))  # §9.1: the same access token
     body = await read_json(request, InvalidCredentialRequestError)
-    return _credential_response(await service.deferred_credential(access_token, body))
+    return _credential_response(await service.deferred_credential(authorized.token, body))
 
 
 def _credential_response(result: CredentialResponse) -> web.Response:
@@ -54,9 +54,9 @@ def _credential_response(result: CredentialResponse) -> web.Response:
 
 
 async def notification(request: web.Request) -> web.Response:
-    access_token = await request.app[issuer_key].authorize(request.headers.get("Authorization"))  # 401 first
+    authorized = await request.app[issuer_key].authorize(request.headers.get("Authorization"))  # 401 first
     body = await read_json(request, InvalidNotificationRequestError)
-    await request.app[lifecycle_key].notify(access_token, body)
+    await request.app[lifecycle_key].notify(authorized.token, body)
     return web.Response(status=204, headers=NO_STORE)  # §11.2: 204 recommended
 
 

@@ -177,7 +177,7 @@ async def test_deferral_claims_once_and_delivers_once(store: Store) -> None:
                                    store.record_deferral(transaction(2), token_expires_at=keep_until))
     assert sorted(results) == [False, True]
     assert not await store.record_issuance("tok1", "cfg", [cred(1)])  # the pair is claimed
-    assert await store.get_access_token("tok1", now=T0 + timedelta(minutes=30)) is not None
+    assert await store.get_token_offer("tok1", now=T0 + timedelta(minutes=30)) is not None
     pending = await store.get_offer("o1")
     assert pending is not None and pending.state is OfferState.PENDING
     [winner] = [h for h in ("tx1", "tx2") if await store.get_deferred(h, now=T0)]

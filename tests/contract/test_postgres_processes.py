@@ -84,7 +84,7 @@ async def test_two_processes_redeem_one_code_once(postgres_url: str) -> None:
     assert sum(int(o[1]) for o in outputs) == 1  # one use for one nonce, over 200 attempts
     assert all(o[2] == "True" for o in outputs)  # every loser was told "already redeemed"
     got = await store.get_offer("o1")
-    tokens = [await store.get_access_token(f"tok{tag * 1000 + i}", now=T0) for tag in (1, 2) for i in range(100)]
+    tokens = [await store.get_token_offer(f"tok{tag * 1000 + i}", now=T0) for tag in (1, 2) for i in range(100)]
     await store.close()
     assert got is not None and got.state is OfferState.REDEEMED
     assert sum(t is not None for t in tokens) == 1

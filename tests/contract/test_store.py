@@ -60,11 +60,13 @@ async def test_redeem_once_then_token_exists(store: Store) -> None:
     assert result.outcome is RedeemOutcome.REDEEMED
     assert result.offer is not None and result.offer.pre_authorized_code is None
     assert await redeem(store, "code1", n=2) is RedeemOutcome.ALREADY_REDEEMED
-    tok = await store.get_access_token("tok1", now=T0)
-    assert tok is not None and tok.offer_id == "o1" and tok.credential_configuration_ids == ("cfg",)
-    assert await store.get_access_token("tok2", now=T0) is None
+    found = await store.get_token_offer("tok1", now=T0)
+    assert found is not None and found.token.offer_id == "o1" and found.token.credential_configuration_ids == ("cfg",)
+    assert found.token.token_hash == "tok1" and found.token.expires_at == T0 + timedelta(minutes=5)
+    assert await store.get_token_offer("tok2", now=T0) is None
     got = await store.get_offer("o1")
     assert got is not None and got.state is OfferState.REDEEMED and got.pre_authorized_code is None
+    assert found.offer == got  # the offer read with the token is the offer itself, credential ids included
 
 
 async def test_tx_code_checked_before_consuming(store: Store) -> None:
@@ -124,7 +126,7 @@ async def test_token_expiry_and_purge(store: Store) -> None:
     await store.create_offer(offer())
     await redeem(store, "code1")
     assert await store.consume_nonce("n", expires_at=T0 + timedelta(seconds=1), now=T0)
-    assert await store.get_access_token("tok1", now=T0 + timedelta(minutes=5)) is None
+    assert await store.get_token_offer("tok1", now=T0 + timedelta(minutes=5)) is None
     assert await store.purge_expired(now=T0 + timedelta(minutes=6)) == 2
 
 
@@ -201,8 +203,8 @@ async def test_sqlite_migration_0005_from_version_4(tmp_path: Path) -> None:
     s = await SqliteStore.open(path)
     assert await s.record_issuance("tok1", "cfg", []) is False  # the copied claim still holds
     assert await s.consume_nonce("old", expires_at=T0 + timedelta(minutes=5), now=T0) is True
-    token = await s.get_access_token("tok1", now=T0)  # the copied access token still works
-    assert token is not None and token.offer_id == "o1" and token.credential_configuration_ids == ("cfg",)
+    found = await s.get_token_offer("tok1", now=T0)  # the copied access token still works
+    assert found is not None and found.token.offer_id == "o1" and found.token.credential_configuration_ids == ("cfg",)
     await s.close()
     db = sqlite3.connect(path)
     try:

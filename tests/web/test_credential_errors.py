@@ -48,13 +48,13 @@ async def test_a_token_outside_the_b64token_syntax_is_401_without_a_lookup(
 ) -> None:
     """RFC 6750 §2.1: the service refuses it before hashing it or asking the store."""
     lookups: list[str] = []
-    real = store.get_access_token
+    real = store.get_token_offer
 
     async def counting(token_hash: str, *, now: Any) -> Any:
         lookups.append(token_hash)
         return await real(token_hash, now=now)
 
-    store.get_access_token = counting  # type: ignore[method-assign]
+    store.get_token_offer = counting  # type: ignore[method-assign]
     resp = await client.post("/credential", json=_body("x"), headers={"Authorization": f"Bearer {token}"})
     assert await _error(resp) == (401, "invalid_token") and lookups == []
 
