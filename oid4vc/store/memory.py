@@ -88,8 +88,10 @@ class MemoryStore(MemoryPresentations, MemoryStatusLists, MemoryDeferred, Memory
 
     async def get_token_offer(self, token_hash: str, *, now: datetime) -> TokenOffer | None:
         token = self._tokens.get(token_hash)
-        offer = self._offers.get(token.offer_id) if token and now < token.expires_at else None
-        return TokenOffer(token, offer) if token and offer else None
+        if token is None or now >= token.expires_at:
+            return None
+        offer = self._offers.get(token.offer_id)
+        return TokenOffer(token, offer) if offer else None
 
     async def consume_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
         if expires_at <= now or nonce in self._nonces:
